@@ -1,0 +1,43 @@
+# The README's commands. Everything goes through CMake presets (CMakePresets.json).
+#   make            install missing packages, build everything into build/
+#   make test       ... and run the whole suite with ctest
+#   make demo       ... start the embedded cluster and run `pgkit demo`
+#   make test-sanitize   the suite under ASan+UBSan (build-sanitize/)
+#   make format | lint | clean
+PGKIT_WERROR ?= OFF
+CMAKE_ARGS ?=
+PGKIT := build/tools/pgkit/pgkit
+
+.PHONY: all deps build test demo test-sanitize format lint clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+build: deps
+	cmake --preset default -DPGKIT_WERROR=$(PGKIT_WERROR) $(CMAKE_ARGS) >/dev/null
+	cmake --build --preset default
+
+test: build
+	ctest --preset default
+
+demo: build
+	$(PGKIT) db start
+	$(PGKIT) demo
+
+test-sanitize: deps
+	cmake --preset sanitize -DPGKIT_WERROR=$(PGKIT_WERROR) $(CMAKE_ARGS) >/dev/null
+	cmake --build --preset sanitize
+	ctest --preset sanitize
+
+SOURCES = $(shell git ls-files '*.cpp' '*.hpp')
+
+format:
+	clang-format -i $(SOURCES)
+
+lint: build
+	clang-tidy -p build --quiet $(filter %.cpp,$(SOURCES))
+
+clean:
+	rm -rf build build-sanitize

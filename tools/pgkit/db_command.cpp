@@ -1,0 +1,119 @@
+// `pgkit db start|stop|status|url|psql`: the embedded cluster of this working folder ($PGKIT_HOME).
+#include "commands.hpp"
+
+#include <pgkit/embedded.hpp>
+
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pgkit::cli {
+namespace {
+
+struct DbFlags {
+  bool tcp = false;
+  std::string database = "postgres";
+  std::vector<std::string> psql_args;
+};
+
+// TCP, once turned on, stays on: a later plain `start` keeps the port others may be using.
+embedded::Cluster open_cluster(bool tcp) {
+  auto cluster = embedded::Cluster::make_default();
+  if (!tcp && !cluster.tcp_port()) return cluster;
+  auto options = cluster.options();
+  options.listen_tcp = true;
+  return embedded::Cluster(std::move(options));
+}
+
+const char* describe(embedded::ClusterState state) {
+  switch (state) {
+    case embedded::ClusterState::not_initialized: return "not initialised";
+    case embedded::ClusterState::stopped: return "stopped";
+    case embedded::ClusterState::running: return "running";
+  }
+  return "unknown";
+}
+
+int start(const DbFlags& flags) {
+  auto cluster = open_cluster(flags.tcp);
+  const bool was_running = cluster.running();
+  cluster.start();
+  fmt::print("{} ({})\n", was_running ? "already running" : "started", cluster.data_directory().string());
+  fmt::print("url: {}\n", cluster.uri());
+  if (auto port = cluster.tcp_port()) fmt::print("tcp: {}\n", cluster.tcp_uri());
+  return exit_ok;
+}
+
+int stop() {
+  auto cluster = embedded::Cluster::make_default();
+  const bool was_running = cluster.running();
+  cluster.stop();
+  fmt::print("{}\n", was_running ? "stopped" : "not running");
+  return exit_ok;
+}
+
+int status() {
+  auto cluster = embedded::Cluster::make_default();
+  const auto state = cluster.state();
+  fmt::print("state: {}\nhome: {}\nsocket folder: {}\nlog: {}\n", describe(state), cluster.home().string(),
+             cluster.socket_directory().string(), cluster.log_file().string());
+  if (auto pid = cluster.postmaster_pid()) fmt::print("pid: {}\n", *pid);
+  if (auto port = cluster.tcp_port()) fmt::print("tcp port: {}\n", *port);
+  return state == embedded::ClusterState::running ? exit_ok : exit_failure;
+}
+
+int url(const DbFlags& flags) {
+  auto cluster = embedded::Cluster::make_default();
+  fmt::print("{}\n", flags.tcp ? cluster.tcp_uri(flags.database) : cluster.uri(flags.database));
+  return exit_ok;
+}
+
+int psql(const DbFlags& flags) {
+  auto cluster = embedded::Cluster::make_default();
+  if (!cluster.running()) {
+    std::cerr << "pgkit: the embedded cluster is not running (pgkit db start)\n";
+    return exit_failure;
+  }
+  std::filesystem::path program = cluster.bin_directory() / "psql";
+  std::vector<std::string> args{program.string(), cluster.uri(flags.database)};
+  args.insert(args.end(), flags.psql_args.begin(), flags.psql_args.end());
+  std::vector<char*> argv;
+  for (auto& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  ::execv(argv[0], argv.data());
+  std::cerr << "pgkit: cannot run " << program.string() << '\n';
+  return exit_failure;
+}
+
+}  // namespace
+
+void add_db_command(CLI::App& app, Action& action) {
+  auto flags = std::make_shared<DbFlags>();
+  auto* db = app.add_subcommand("db", "Manage the embedded cluster ($PGKIT_HOME, else ./.pgkit)");
+  db->require_subcommand(1);
+
+  auto* start_cmd = db->add_subcommand("start", "Initialise (first time) and start the cluster");
+  start_cmd->add_flag("--tcp", flags->tcp, "Also listen on 127.0.0.1 (a free port, password in a passfile)");
+  start_cmd->callback([&action, flags] { action = [flags] { return start(*flags); }; });
+
+  db->add_subcommand("stop", "Stop the cluster")->callback([&action] { action = [] { return stop(); }; });
+  db->add_subcommand("status", "Show the cluster's state (exit 0 when running, 1 otherwise)")
+      ->callback([&action] { action = [] { return status(); }; });
+
+  auto* url_cmd = db->add_subcommand("url", "Print a connection URI for the cluster");
+  url_cmd->add_flag("--tcp", flags->tcp, "The TCP URI instead of the Unix socket one");
+  url_cmd->add_option("-d,--database", flags->database, "Database name")->capture_default_str();
+  url_cmd->callback([&action, flags] { action = [flags] { return url(*flags); }; });
+
+  auto* psql_cmd = db->add_subcommand("psql", "Run psql against the cluster (extra arguments after --)");
+  psql_cmd->add_option("-d,--database", flags->database, "Database name")->capture_default_str();
+  psql_cmd->add_option("args", flags->psql_args, "Arguments passed to psql");
+  psql_cmd->callback([&action, flags] { action = [flags] { return psql(*flags); }; });
+}
+
+}  // namespace pgkit::cli
