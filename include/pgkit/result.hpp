@@ -1,0 +1,219 @@
+// Results: Result -> Row -> Field. Rows and fields are views into their Result and valid while it lives.
+//
+//   auto result = conn.exec("SELECT id, name FROM products WHERE price > $1", 50);
+//   for (const auto& row : result) fmt::print("{} {}\n", row["id"].as<int>(), row[1].as<std::string>());
+//   auto [id, name] = result.one().as<int, std::string>();
+//   std::vector<Product> products = result.as_vector<Product>();  // Product described with Boost.Describe
+#pragma once
+
+#include <pgkit/describe.hpp>
+#include <pgkit/types.hpp>
+
+#include <array>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <tuple>
+#include <vector>
+
+namespace pgkit {
+
+class Result;
+
+namespace detail {
+struct ResultData;  // owns libpq's PGresult; defined in src/core
+
+template <class T>
+struct is_tuple : std::false_type {};
+template <class... Ts>
+struct is_tuple<std::tuple<Ts...>> : std::true_type {};
+
+Field field_at(const ResultData& data, std::size_t row, std::size_t column);
+std::size_t column_count(const ResultData& data) noexcept;
+// Throws InterfaceError naming the result's columns when there is no column `name`.
+std::size_t column_index(const ResultData& data, std::string_view name);
+[[noreturn]] void throw_column_count(const ResultData& data, std::size_t expected);
+}  // namespace detail
+
+class Row {
+ public:
+  Row(const detail::ResultData* data, std::size_t index) noexcept : data_(data), index_(index) {}
+
+  [[nodiscard]] std::size_t index() const noexcept { return index_; }
+  [[nodiscard]] std::size_t size() const noexcept;
+  // By position (throws InterfaceError when out of range) or by exact column name.
+  template <std::integral I>
+  [[nodiscard]] Field operator[](I column) const {
+    return field(static_cast<std::size_t>(column));
+  }
+  [[nodiscard]] Field operator[](std::string_view column) const;
+  [[nodiscard]] Field field(std::size_t column) const;
+
+  template <class T, class Key>
+  [[nodiscard]] T get(const Key& column) const {
+    return (*this)[column].template as<T>();
+  }
+
+  // as<T>(): the only column as T, a std::tuple of every column, or a described struct by column names.
+  // as<A, B, ...>(): a std::tuple<A, B, ...> of every column.
+  template <class... T>
+  [[nodiscard]] auto as() const;
+
+ private:
+  friend class Result;
+  template <class... T>
+  std::tuple<T...> as_tuple() const;
+
+  const detail::ResultData* data_;
+  std::size_t index_;
+};
+
+class Result {
+ public:
+  Result() = default;
+  explicit Result(std::shared_ptr<const detail::ResultData> data) noexcept : data_(std::move(data)) {}
+
+  [[nodiscard]] std::size_t size() const noexcept;
+  [[nodiscard]] bool empty() const noexcept { return size() == 0; }
+  [[nodiscard]] std::size_t columns() const noexcept;
+  [[nodiscard]] std::string_view column_name(std::size_t column) const;
+  [[nodiscard]] Oid column_type(std::size_t column) const;
+  [[nodiscard]] std::optional<std::size_t> find_column(std::string_view name) const noexcept;
+  // Throws InterfaceError naming the result's columns when there is no column `name`.
+  [[nodiscard]] std::size_t column_index(std::string_view name) const;
+  // Rows inserted, updated, deleted, selected, ... (the count in the command tag; 0 when it has none).
+  [[nodiscard]] std::int64_t affected_rows() const noexcept;
+  // The command tag, e.g. "INSERT 0 1" or "SELECT 3".
+  [[nodiscard]] std::string_view command_tag() const noexcept;
+
+  [[nodiscard]] Row operator[](std::size_t row) const noexcept { return Row(data_.get(), row); }
+  // Throws InterfaceError when out of range.
+  [[nodiscard]] Row at(std::size_t row) const;
+  // The single row; throws UnexpectedRowCount when there are none or several.
+  [[nodiscard]] Row one() const;
+
+  class iterator {
+   public:
+    using iterator_category = std::random_access_iterator_tag;
+    using value_type = Row;
+    using difference_type = std::ptrdiff_t;
+    using pointer = void;
+    using reference = Row;
+    iterator() = default;
+    iterator(const detail::ResultData* data, std::size_t index) : data_(data), index_(index) {}
+    Row operator*() const noexcept { return Row(data_, index_); }
+    iterator& operator++() noexcept {
+      ++index_;
+      return *this;
+    }
+    iterator operator++(int) noexcept {
+      auto copy = *this;
+      ++index_;
+      return copy;
+    }
+    friend bool operator==(const iterator& a, const iterator& b) noexcept { return a.index_ == b.index_; }
+    friend difference_type operator-(const iterator& a, const iterator& b) noexcept {
+      return static_cast<difference_type>(a.index_) - static_cast<difference_type>(b.index_);
+    }
+
+   private:
+    const detail::ResultData* data_ = nullptr;
+    std::size_t index_ = 0;
+  };
+  [[nodiscard]] iterator begin() const noexcept { return {data_.get(), 0}; }
+  [[nodiscard]] iterator end() const noexcept { return {data_.get(), size()}; }
+
+  // Every row as T (see Row::as), or as std::tuple<T...> when several types are given.
+  template <class... T>
+  [[nodiscard]] auto as_vector() const;
+
+  [[nodiscard]] const detail::ResultData* data() const noexcept { return data_.get(); }
+
+ private:
+  std::shared_ptr<const detail::ResultData> data_;
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+namespace detail {
+
+// Column positions of a described struct's members, found once per result.
+template <class T>
+class StructReader {
+ public:
+  static constexpr std::size_t member_count = boost::mp11::mp_size<described_fields<T>>::value;
+
+  explicit StructReader(const ResultData& data) {
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<described_fields<T>>([&](auto member) { columns_[i++] = column_index(data, member.name); });
+  }
+
+  T read(const Row& row) const {
+    T value{};
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<described_fields<T>>([&](auto member) {
+      using Member = std::remove_cvref_t<decltype(value.*member.pointer)>;
+      value.*member.pointer = row[columns_[i++]].template as<Member>();
+    });
+    return value;
+  }
+
+ private:
+  std::array<std::size_t, member_count> columns_{};
+};
+
+// One-type reads: a single column, a tuple of all columns, or a described struct.
+template <class T>
+struct RowReader {
+  explicit RowReader(const ResultData& data) {
+    if (column_count(data) != 1) throw_column_count(data, 1);
+  }
+  T read(const Row& row) const { return row[std::size_t{0}].template as<T>(); }
+};
+
+template <class... Ts>
+struct RowReader<std::tuple<Ts...>> {
+  explicit RowReader(const ResultData& data) {
+    if (column_count(data) != sizeof...(Ts)) throw_column_count(data, sizeof...(Ts));
+  }
+  std::tuple<Ts...> read(const Row& row) const {
+    return [&]<std::size_t... I>(std::index_sequence<I...>) {
+      return std::tuple<Ts...>(row[I].template as<Ts>()...);
+    }(std::index_sequence_for<Ts...>{});
+  }
+};
+
+template <described_struct T>
+  requires(!is_tuple<T>::value)
+struct RowReader<T> : StructReader<T> {
+  using StructReader<T>::StructReader;
+};
+
+template <class... T>
+using row_type = std::conditional_t<sizeof...(T) == 1, std::tuple_element_t<0, std::tuple<T..., void>>, std::tuple<T...>>;
+
+}  // namespace detail
+
+template <class... T>
+auto Row::as() const {
+  static_assert(sizeof...(T) >= 1, "as<T...>() needs at least one type");
+  using Value = detail::row_type<T...>;
+  return detail::RowReader<Value>(*data_).read(*this);
+}
+
+template <class... T>
+auto Result::as_vector() const {
+  using Value = detail::row_type<T...>;
+  std::vector<Value> values;
+  if (!data_) return values;
+  values.reserve(size());
+  const detail::RowReader<Value> reader(*data_);
+  for (std::size_t i = 0, n = size(); i < n; ++i) values.push_back(reader.read((*this)[i]));
+  return values;
+}
+
+}  // namespace pgkit

@@ -1,0 +1,749 @@
+#include "connection_impl.hpp"
+
+#include "identifier.hpp"
+#include "sql_scan.hpp"
+
+#include <fmt/format.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <condition_variable>
+#include <thread>
+
+namespace pgkit {
+namespace detail {
+namespace {
+
+std::string trimmed(std::string_view text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.remove_suffix(1);
+  return std::string(text);
+}
+
+std::string field_or_empty(const PGresult* result, int code) {
+  const char* value = PQresultErrorField(result, code);
+  return value != nullptr ? value : "";
+}
+
+int int_field(const PGresult* result, int code) {
+  const char* value = PQresultErrorField(result, code);
+  return value != nullptr ? std::atoi(value) : 0;
+}
+
+// libpq quotes fragments of a conninfo it cannot parse; a fragment may be part of a password.
+std::string redact_libpq_message(std::string_view message) {
+  std::string out;
+  bool inside = false;
+  for (char c : message) {
+    if (c == '"') {
+      out += inside ? "\"" : "\"...";
+      inside = !inside;
+    } else if (!inside) {
+      out += c;
+    }
+  }
+  return trimmed(out);
+}
+
+using ConninfoOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
+
+ConninfoOptions parse_conninfo(std::string_view conninfo) {
+  char* error = nullptr;
+  ConninfoOptions options(PQconninfoParse(std::string(conninfo).c_str(), &error), &PQconninfoFree);
+  if (!options) {
+    const std::string message = error != nullptr ? redact_libpq_message(error) : "out of memory";
+    PQfreemem(error);
+    throw InterfaceError("invalid connection string: " + message);
+  }
+  return options;
+}
+
+// "host=... port=... dbname=... user=..." of what libpq will use, without the password.
+std::string describe_target(const ConnectOptions& options) {
+  auto parsed = parse_conninfo(options.conninfo);
+  const auto value = [&](std::string_view keyword, const std::string& override_value) -> std::string {
+    if (!override_value.empty()) return override_value;
+    for (auto* option = parsed.get(); option->keyword != nullptr; ++option) {
+      if (keyword == option->keyword && option->val != nullptr) return option->val;
+    }
+    return {};
+  };
+  std::string out;
+  const auto add = [&](std::string_view key, const std::string& v) {
+    if (v.empty()) return;
+    if (!out.empty()) out += ' ';
+    fmt::format_to(std::back_inserter(out), "{}={}", key, v);
+  };
+  add("host", value("host", options.host));
+  add("port", value("port", options.port ? std::to_string(*options.port) : std::string()));
+  add("dbname", value("dbname", options.dbname));
+  add("user", value("user", options.user));
+  return out.empty() ? std::string("(libpq defaults)") : out;
+}
+
+void notice_receiver(void* arg, const PGresult* result) {
+  auto* impl = static_cast<Connection::Impl*>(arg);
+  if (!impl->notice_handler) return;
+  try {
+    impl->notice_handler(*diagnostics_of(result, nullptr));
+  } catch (...) {  // a handler's exception must not unwind through libpq
+  }
+}
+
+bool is_stale_statement(const Diagnostics& d) {
+  return d.sqlstate == "26000" ||
+         (d.sqlstate == "0A000" && d.message_primary.find("cached plan must not change result type") != std::string::npos);
+}
+
+}  // namespace
+
+std::shared_ptr<Diagnostics> diagnostics_of(const PGresult* result, PGconn* conn) {
+  auto d = std::make_shared<Diagnostics>();
+  if (result != nullptr) {
+    d->sqlstate = field_or_empty(result, PG_DIAG_SQLSTATE);
+    d->severity = field_or_empty(result, PG_DIAG_SEVERITY_NONLOCALIZED);
+    d->message_primary = field_or_empty(result, PG_DIAG_MESSAGE_PRIMARY);
+    d->detail = field_or_empty(result, PG_DIAG_MESSAGE_DETAIL);
+    d->hint = field_or_empty(result, PG_DIAG_MESSAGE_HINT);
+    d->context = field_or_empty(result, PG_DIAG_CONTEXT);
+    d->schema_name = field_or_empty(result, PG_DIAG_SCHEMA_NAME);
+    d->table_name = field_or_empty(result, PG_DIAG_TABLE_NAME);
+    d->column_name = field_or_empty(result, PG_DIAG_COLUMN_NAME);
+    d->datatype_name = field_or_empty(result, PG_DIAG_DATATYPE_NAME);
+    d->constraint_name = field_or_empty(result, PG_DIAG_CONSTRAINT_NAME);
+    d->internal_query = field_or_empty(result, PG_DIAG_INTERNAL_QUERY);
+    d->position = int_field(result, PG_DIAG_STATEMENT_POSITION);
+    d->internal_position = int_field(result, PG_DIAG_INTERNAL_POSITION);
+    if (d->message_primary.empty()) d->message_primary = trimmed(PQresultErrorMessage(result));
+  }
+  if (d->message_primary.empty() && conn != nullptr) d->message_primary = trimmed(PQerrorMessage(conn));
+  if (d->message_primary.empty()) d->message_primary = "unknown error";
+  return d;
+}
+
+std::string error_text(const Diagnostics& d) {
+  std::string text = d.message_primary;
+  if (!d.sqlstate.empty()) text += fmt::format(" (SQLSTATE {})", d.sqlstate);
+  if (!d.detail.empty()) text += "\nDETAIL: " + d.detail;
+  if (!d.hint.empty()) text += "\nHINT: " + d.hint;
+  return text;
+}
+
+AsyncCancel::AsyncCancel(std::shared_ptr<PGcancel> cancel) : shared_(std::make_shared<Shared>()) {
+  std::thread([shared = shared_, cancel = std::move(cancel)] {
+    if (cancel) {
+      char error[256];
+      PQcancel(cancel.get(), error, sizeof error);
+    }
+    const std::lock_guard lock(shared->mutex);
+    shared->done = true;
+    shared->done_cv.notify_all();
+  }).detach();
+}
+
+bool AsyncCancel::wait_until(Clock::time_point deadline) {
+  std::unique_lock lock(shared_->mutex);
+  return shared_->done_cv.wait_until(lock, deadline, [&] { return shared_->done; });
+}
+
+}  // namespace detail
+
+std::string redact_conninfo(std::string_view conninfo) {
+  auto parsed = detail::parse_conninfo(conninfo);
+  std::string out;
+  for (auto* option = parsed.get(); option->keyword != nullptr; ++option) {
+    if (option->val == nullptr || *option->val == '\0') continue;
+    if (!out.empty()) out += ' ';
+    const bool secret = std::string_view(option->keyword) == "password" || std::string_view(option->dispchar) == "*";
+    fmt::format_to(std::back_inserter(out), "{}={}", option->keyword, secret ? "***" : option->val);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+Connection::Impl::Impl(const ConnectOptions& options)
+    : description(detail::describe_target(options)),
+      cache_options(options.statement_cache),
+      cache(options.statement_cache.capacity),
+      query_timeout(options.query_timeout) {
+  std::vector<std::pair<std::string, std::string>> settings;
+  // The first dbname is expanded as a conninfo string; later ones are plain values that override.
+  settings.emplace_back("dbname", options.conninfo);
+  const auto add = [&](const char* keyword, const std::string& value) {
+    if (!value.empty()) settings.emplace_back(keyword, value);
+  };
+  add("host", options.host);
+  add("port", options.port ? std::to_string(*options.port) : std::string());
+  add("dbname", options.dbname);
+  add("user", options.user);
+  add("password", options.password);
+  add("application_name", options.application_name);
+  add("connect_timeout", options.connect_timeout ? std::to_string(options.connect_timeout->count()) : std::string());
+  add("sslmode", options.sslmode);
+  add("sslrootcert", options.sslrootcert);
+  add("target_session_attrs", options.target_session_attrs);
+  for (const auto& [keyword, value] : options.parameters) {
+    if (keyword.empty()) throw InterfaceError("a connection parameter has an empty name");
+    settings.emplace_back(keyword, value);
+  }
+  std::vector<const char*> keywords;
+  std::vector<const char*> values;
+  for (const auto& [keyword, value] : settings) {
+    keywords.push_back(keyword.c_str());
+    values.push_back(value.c_str());
+  }
+  keywords.push_back(nullptr);
+  values.push_back(nullptr);
+
+  conn = PQconnectdbParams(keywords.data(), values.data(), 1);
+  if (conn == nullptr) throw std::bad_alloc();
+  if (PQstatus(conn) != CONNECTION_OK) {
+    auto diagnostics = std::make_shared<Diagnostics>();
+    diagnostics->sqlstate = "08001";  // sqlclient_unable_to_establish_sqlconnection
+    diagnostics->message_primary = detail::trimmed(PQerrorMessage(conn));
+    PQfinish(conn);
+    conn = nullptr;
+    if (diagnostics->message_primary.find("invalid connection option") != std::string::npos ||
+        diagnostics->message_primary.find("invalid URI") != std::string::npos) {
+      throw InterfaceError("invalid connection parameters: " + detail::redact_libpq_message(diagnostics->message_primary));
+    }
+    throw ConnectionFailure(fmt::format("cannot connect to {}: {}", description, diagnostics->message_primary),
+                            std::move(diagnostics));
+  }
+  description = fmt::format("host={} port={} dbname={} user={}", PQhost(conn), PQport(conn), PQdb(conn), PQuser(conn));
+  PQsetNoticeReceiver(conn, &detail::notice_receiver, this);
+}
+
+Connection::Impl::~Impl() {
+  {
+    const std::lock_guard lock(cancel_state->mutex);
+    cancel_state->cancel.reset();
+  }
+  if (conn != nullptr) PQfinish(conn);
+}
+
+void Connection::Impl::check_usable() const {
+  if (conn == nullptr) throw InterfaceError("the connection is closed");
+  if (broken) {
+    throw ConnectionLost(
+        fmt::format("the connection to {} was lost ({}); open a new one", description, broken_reason));
+  }
+  if (streaming) throw InterfaceError("a RowStream is reading from this connection; finish or destroy it first");
+  if (in_pipeline) throw InterfaceError("a Pipeline owns this connection; finish or destroy it first");
+}
+
+void Connection::Impl::mark_broken(std::string reason) {
+  if (broken) return;
+  broken = true;
+  broken_reason = std::move(reason);
+  transaction_depth = 0;
+}
+
+void Connection::Impl::throw_send_failure(std::string_view what) {
+  auto diagnostics = detail::diagnostics_of(nullptr, conn);
+  if (PQstatus(conn) == CONNECTION_BAD) {
+    mark_broken(diagnostics->message_primary);
+    throw ConnectionLost(fmt::format("{}: connection lost: {}", what, diagnostics->message_primary),
+                         std::move(diagnostics));
+  }
+  throw InterfaceError(fmt::format("{}: {}", what, diagnostics->message_primary));
+}
+
+std::shared_ptr<PGcancel> Connection::Impl::cancel_object() {
+  const std::lock_guard lock(cancel_state->mutex);
+  if (!cancel_state->cancel && conn != nullptr) {
+    cancel_state->cancel = std::shared_ptr<PGcancel>(PQgetCancel(conn), &PQfreeCancel);
+  }
+  return cancel_state->cancel;
+}
+
+Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeout) {
+  using detail::Clock;
+  std::optional<Clock::time_point> deadline;
+  if (timeout) deadline = Clock::now() + *timeout;
+  std::optional<detail::AsyncCancel> cancel;
+  Clock::time_point cancel_deadline{};
+  bool copy_refused = false;
+  detail::PGresultPtr last = detail::own(nullptr);
+  detail::PGresultPtr error = detail::own(nullptr);
+
+  for (;;) {
+    if (deadline) {
+      while (PQisBusy(conn) != 0) {
+        const auto now = Clock::now();
+        if (!cancel && now >= *deadline) {
+          cancel.emplace(cancel_object());
+          // The server gets as long again (within 0.1 to 1 s) to answer the cancel.
+          cancel_deadline = now + std::clamp<Clock::duration>(*timeout, std::chrono::milliseconds(100),
+                                                               std::chrono::seconds(1));
+        }
+        if (cancel && now >= cancel_deadline) {
+          mark_broken("the server did not answer a cancel request");
+          PQfinish(conn);
+          conn = nullptr;
+          throw QueryCanceled(fmt::format("statement timed out after {} ms and the server did not answer the cancel "
+                                          "request; the connection to {} was closed",
+                                          timeout->count(), description));
+        }
+        const auto wait_until = cancel ? cancel_deadline : *deadline;
+        const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wait_until - now).count();
+        pollfd fd{PQsocket(conn), POLLIN, 0};
+        if (::poll(&fd, 1, static_cast<int>(std::max<long>(wait_ms, 0))) < 0 && errno != EINTR) break;
+        if (PQconsumeInput(conn) == 0) break;  // PQgetResult reports the failure
+      }
+    }
+    PGresult* result = PQgetResult(conn);
+    if (result == nullptr) break;
+    switch (PQresultStatus(result)) {
+      case PGRES_COPY_IN:
+        PQputCopyEnd(conn, "pgkit: COPY runs through copy_in(), not exec()");
+        copy_refused = true;
+        PQclear(result);
+        continue;
+      case PGRES_COPY_OUT: {
+        char* buffer = nullptr;
+        while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
+        copy_refused = true;
+        PQclear(result);
+        continue;
+      }
+      case PGRES_FATAL_ERROR:
+      case PGRES_BAD_RESPONSE:
+        if (!error) {
+          error.reset(result);
+        } else {
+          PQclear(result);
+        }
+        continue;
+      default:
+        last.reset(result);
+    }
+  }
+  // A cancel that might still be on its way could hit the next statement: wait for its delivery.
+  if (cancel && !cancel->wait_until(Clock::now() + std::chrono::seconds(1))) {
+    mark_broken("a cancel request could not be delivered");
+  }
+
+  if (PQstatus(conn) == CONNECTION_BAD) {
+    auto diagnostics = detail::diagnostics_of(error.get(), conn);
+    mark_broken(diagnostics->message_primary);
+    const std::string text = fmt::format("connection to {} lost: {}", description, detail::error_text(*diagnostics));
+    if (diagnostics->sqlstate == "57P01") throw AdminShutdown(text, std::move(diagnostics));
+    if (diagnostics->sqlstate == "57P02") throw CrashShutdown(text, std::move(diagnostics));
+    throw ConnectionLost(text, std::move(diagnostics));
+  }
+  if (error) {
+    auto diagnostics = detail::diagnostics_of(error.get(), conn);
+    std::string text = detail::error_text(*diagnostics);
+    if (cancel && diagnostics->sqlstate == "57014") text += fmt::format(" (pgkit timeout after {} ms)", timeout->count());
+    throw_database_error(text, std::move(diagnostics));
+  }
+  if (copy_refused) {
+    throw InterfaceError("COPY cannot run through exec(); use copy_in() or copy_out() (pgkit/copy.hpp)");
+  }
+  if (!last) throw InterfaceError("the server returned no result");
+  return detail::make_result(last.release());
+}
+
+Result Connection::Impl::run_unnamed(std::string_view sql, const Params& params,
+                                     std::optional<std::chrono::milliseconds> timeout) {
+  const std::string text(sql);
+  if (PQsendQueryParams(conn, text.c_str(), static_cast<int>(params.size()), params.types().data(),
+                        params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
+    throw_send_failure("cannot send the statement");
+  }
+  return collect(timeout ? timeout : query_timeout);
+}
+
+Result Connection::Impl::command(std::string_view sql, std::optional<std::chrono::milliseconds> timeout) {
+  check_usable();
+  const std::string text(sql);
+  if (PQsendQuery(conn, text.c_str()) == 0) throw_send_failure("cannot send the statement");
+  return collect(timeout ? timeout : query_timeout);
+}
+
+void Connection::Impl::deallocate_pending() {
+  auto& pending = cache.pending_deallocations();
+  if (pending.empty()) return;
+  // DEALLOCATE is refused inside a failed transaction: wait for a better moment.
+  const auto status = PQtransactionStatus(conn);
+  if (status != PQTRANS_IDLE && status != PQTRANS_INTRANS) return;
+  std::string script;
+  for (const auto& name : pending) script += "DEALLOCATE " + detail::quote_identifier(name) + ";";
+  pending.clear();
+  command(script);
+}
+
+void Connection::Impl::prepare_entry(detail::StatementCache::Entry& entry) {
+  std::string name = fmt::format("pgkit_{}", next_statement++);
+  if (PQsendPrepare(conn, name.c_str(), entry.sql.c_str(), static_cast<int>(entry.types.size()),
+                    entry.types.data()) == 0) {
+    throw_send_failure("cannot prepare the statement");
+  }
+  try {
+    collect(query_timeout);
+  } catch (...) {
+    cache.remove(entry);
+    throw;
+  }
+  entry.name = std::move(name);
+}
+
+namespace {
+
+void check_parameter_count(int expected, std::size_t given) {
+  if (static_cast<std::size_t>(expected) == given) return;
+  if (expected == 0) {
+    throw InterfaceError(fmt::format("the statement has no parameters but {} value{} given", given,
+                                     given == 1 ? " was" : "s were"));
+  }
+  throw InterfaceError(fmt::format("the statement uses parameters $1..${} but {} value{} given", expected, given,
+                                   given == 1 ? " was" : "s were"));
+}
+
+int checked_placeholders(std::string_view sql, std::size_t given) {
+  const auto scan = detail::scan_sql(sql);
+  if (scan.several_statements) {
+    throw InterfaceError(
+        "exec() runs one statement, and this text holds several; run them one by one, or use execute_script()");
+  }
+  if (!scan.unterminated) check_parameter_count(scan.highest_placeholder, given);
+  return scan.highest_placeholder;
+}
+
+}  // namespace
+
+Result Connection::Impl::run(std::string_view sql, const Params& params,
+                             std::optional<std::chrono::milliseconds> timeout) {
+  check_usable();
+  deallocate_pending();
+  if (!cache_options.enabled) {
+    checked_placeholders(sql, params.size());
+    return run_unnamed(sql, params, timeout);
+  }
+  auto* entry = cache.find(sql, params.types());
+  if (entry == nullptr) {
+    const int placeholders = checked_placeholders(sql, params.size());
+    entry = &cache.insert(sql, params.types(), placeholders);
+  } else {
+    check_parameter_count(entry->placeholders, params.size());
+  }
+  ++entry->executions;
+  if (!entry->prepared()) {
+    if (entry->executions < std::max(1u, cache_options.prepare_threshold)) return run_unnamed(sql, params, timeout);
+    prepare_entry(*entry);
+  }
+  const bool autocommit = PQtransactionStatus(conn) == PQTRANS_IDLE;
+  for (int attempt = 0;; ++attempt) {
+    if (PQsendQueryPrepared(conn, entry->name.c_str(), static_cast<int>(params.size()), params.values().data(),
+                            params.lengths().data(), params.formats().data(), 1) == 0) {
+      throw_send_failure("cannot send the statement");
+    }
+    try {
+      return collect(timeout ? timeout : query_timeout);
+    } catch (const DatabaseError& e) {
+      // The table changed under the cached plan, or someone deallocated the statement: prepare again.
+      // Only outside a transaction block: inside one the error has aborted the transaction already.
+      if (!detail::is_stale_statement(e.diagnostics())) throw;
+      const std::string sql_text = entry->sql;
+      const std::vector<Oid> types = entry->types;
+      if (e.sqlstate() == "26000") entry->name.clear();  // nothing to deallocate
+      cache.remove(*entry);
+      if (!autocommit || attempt > 0) throw;
+      entry = &cache.insert(sql_text, types, checked_placeholders(sql_text, params.size()));
+      entry->executions = 1;
+      prepare_entry(*entry);
+    }
+  }
+}
+
+Result Connection::Impl::run_prepared(const PreparedStatement& statement, const Params& params,
+                                      std::optional<std::chrono::milliseconds> timeout) {
+  check_usable();
+  const auto& expected = statement.parameter_types();
+  check_parameter_count(static_cast<int>(expected.size()), params.size());
+  // Parameters typed differently from the statement's go as text, which the server converts (and
+  // range-checks) with the declared type's input function.
+  std::optional<Params> converted;
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const Oid given = params.types()[i];
+    if (given == expected[i] || given == oid::unspecified || params.values()[i] == nullptr) continue;
+    if (!converted) converted = params;
+    if (!converted->convert_to_text(i, expected[i])) {
+      throw ConversionError(fmt::format("parameter ${} is of type {} but the statement expects {}", i + 1,
+                                        type_name(given), type_name(expected[i])));
+    }
+  }
+  const Params& sent = converted ? *converted : params;
+  if (PQsendQueryPrepared(conn, statement.name().c_str(), static_cast<int>(sent.size()), sent.values().data(),
+                          sent.lengths().data(), sent.formats().data(), 1) == 0) {
+    throw_send_failure("cannot send the statement");
+  }
+  return collect(timeout ? timeout : query_timeout);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+Connection::Connection(std::string_view conninfo) : Connection(ConnectOptions{.conninfo = std::string(conninfo)}) {}
+Connection::Connection(const ConnectOptions& options) : impl_(std::make_unique<Impl>(options)) {}
+Connection::Connection(Connection&&) noexcept = default;
+Connection& Connection::operator=(Connection&&) noexcept = default;
+Connection::~Connection() = default;
+
+Result Connection::run(std::string_view sql, const Params& params) { return impl_->run(sql, params, std::nullopt); }
+Result Connection::run_prepared(const PreparedStatement& statement, const Params& params) {
+  return impl_->run_prepared(statement, params, std::nullopt);
+}
+Params& Connection::scratch_params() { return impl_->scratch; }
+
+Result TimedConnection::run(std::string_view sql, const Params& params) {
+  return conn_.impl().run(sql, params, timeout_);
+}
+Result TimedConnection::run_prepared(const PreparedStatement& statement, const Params& params) {
+  return conn_.impl().run_prepared(statement, params, timeout_);
+}
+Params& TimedConnection::scratch_params() { return conn_.impl().scratch; }
+
+Result Connection::execute_script(std::string_view sql) { return impl_->command(sql); }
+
+PreparedStatement Connection::prepare(std::string_view name, std::string_view sql) {
+  impl_->check_usable();
+  if (name.empty() || name.size() > 63 || name.find('\0') != std::string_view::npos) {
+    throw InterfaceError("a prepared statement needs a name of 1 to 63 bytes without NUL");
+  }
+  const auto scan = detail::scan_sql(sql);
+  if (scan.several_statements) throw InterfaceError("a prepared statement holds one statement");
+  const std::string name_text(name);
+  const std::string sql_text(sql);
+  if (PQsendPrepare(impl_->conn, name_text.c_str(), sql_text.c_str(), 0, nullptr) == 0) {
+    impl_->throw_send_failure("cannot prepare the statement");
+  }
+  impl_->collect(impl_->query_timeout);
+  if (PQsendDescribePrepared(impl_->conn, name_text.c_str()) == 0) {
+    impl_->throw_send_failure("cannot describe the statement");
+  }
+  const Result description = impl_->collect(impl_->query_timeout);
+  const PGresult* described = description.data()->result;
+  std::vector<Oid> types;
+  for (int i = 0, n = PQnparams(described); i < n; ++i) types.push_back(PQparamtype(described, i));
+  return PreparedStatement(name_text, std::move(types));
+}
+
+void Connection::deallocate(const PreparedStatement& statement) {
+  impl_->command("DEALLOCATE " + detail::quote_identifier(statement.name()));
+}
+
+void Connection::clear_statement_cache() {
+  impl_->command("DEALLOCATE ALL");
+  impl_->cache.clear();
+}
+
+CancelHandle Connection::cancel_handle() {
+  if (impl_->conn == nullptr) throw InterfaceError("the connection is closed");
+  impl_->cancel_object();
+  return CancelHandle(impl_->cancel_state);
+}
+
+bool CancelHandle::cancel(std::string* error) const {
+  std::shared_ptr<PGcancel> cancel;
+  {
+    const std::lock_guard lock(state_->mutex);
+    cancel = state_->cancel;
+  }
+  if (!cancel) {
+    if (error != nullptr) *error = "the connection is closed";
+    return false;
+  }
+  char buffer[256] = {};
+  if (PQcancel(cancel.get(), buffer, sizeof buffer) != 0) return true;
+  if (error != nullptr) *error = buffer;
+  return false;
+}
+
+void Connection::listen(std::string_view channel) { impl_->command("LISTEN " + detail::quote_identifier(channel)); }
+
+void Connection::unlisten(std::string_view channel) {
+  impl_->command("UNLISTEN " + detail::quote_identifier(channel));
+}
+
+void Connection::notify(std::string_view channel, std::string_view payload) {
+  detail::quote_identifier(channel);  // the same rules as LISTEN's
+  exec("SELECT pg_notify($1, $2)", channel, payload);
+}
+
+namespace {
+
+std::optional<Notification> next_notification(PGconn* conn) {
+  PGnotify* notify = PQnotifies(conn);
+  if (notify == nullptr) return std::nullopt;
+  Notification notification{notify->relname, notify->extra != nullptr ? notify->extra : "", notify->be_pid};
+  PQfreemem(notify);
+  return notification;
+}
+
+}  // namespace
+
+std::optional<Notification> Connection::wait_for_notification(std::chrono::milliseconds timeout) {
+  impl_->check_usable();
+  if (timeout.count() < 0) throw InterfaceError("the timeout cannot be negative");
+  const auto deadline = detail::Clock::now() + timeout;
+  for (;;) {
+    if (PQconsumeInput(impl_->conn) == 0) impl_->throw_send_failure("waiting for notifications");
+    if (auto notification = next_notification(impl_->conn)) return notification;
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - detail::Clock::now()).count();
+    if (left <= 0) return std::nullopt;
+    pollfd fd{PQsocket(impl_->conn), POLLIN, 0};
+    if (::poll(&fd, 1, static_cast<int>(left)) < 0 && errno != EINTR) {
+      throw OperationalError(fmt::format("poll failed: {}", std::strerror(errno)));
+    }
+  }
+}
+
+std::vector<Notification> Connection::take_notifications() {
+  impl_->check_usable();
+  if (PQconsumeInput(impl_->conn) == 0) impl_->throw_send_failure("reading notifications");
+  std::vector<Notification> out;
+  while (auto notification = next_notification(impl_->conn)) out.push_back(std::move(*notification));
+  return out;
+}
+
+void Connection::set_notice_handler(std::function<void(const Diagnostics&)> handler) {
+  impl_->notice_handler = std::move(handler);
+}
+
+int Connection::server_version() const { return impl_->conn != nullptr ? PQserverVersion(impl_->conn) : 0; }
+
+std::optional<std::string> Connection::parameter_status(std::string_view name) const {
+  if (impl_->conn == nullptr) return std::nullopt;
+  const char* value = PQparameterStatus(impl_->conn, std::string(name).c_str());
+  return value != nullptr ? std::optional<std::string>(value) : std::nullopt;
+}
+
+std::string Connection::database() const { return impl_->conn != nullptr ? PQdb(impl_->conn) : ""; }
+std::string Connection::user() const { return impl_->conn != nullptr ? PQuser(impl_->conn) : ""; }
+std::string Connection::host() const { return impl_->conn != nullptr ? PQhost(impl_->conn) : ""; }
+int Connection::backend_pid() const { return impl_->conn != nullptr ? PQbackendPID(impl_->conn) : 0; }
+
+TransactionStatus Connection::transaction_status() const {
+  if (impl_->conn == nullptr || impl_->broken) return TransactionStatus::unknown;
+  switch (PQtransactionStatus(impl_->conn)) {
+    case PQTRANS_IDLE: return TransactionStatus::idle;
+    case PQTRANS_ACTIVE: return TransactionStatus::active;
+    case PQTRANS_INTRANS: return TransactionStatus::in_transaction;
+    case PQTRANS_INERROR: return TransactionStatus::in_error;
+    default: return TransactionStatus::unknown;
+  }
+}
+
+bool Connection::is_open() const noexcept {
+  return impl_ && impl_->conn != nullptr && !impl_->broken && PQstatus(impl_->conn) == CONNECTION_OK;
+}
+
+std::string Connection::describe() const { return impl_->description; }
+int Connection::transaction_depth() const noexcept { return impl_->transaction_depth; }
+
+void Connection::close() noexcept {
+  if (!impl_ || impl_->conn == nullptr) return;
+  {
+    const std::lock_guard lock(impl_->cancel_state->mutex);
+    impl_->cancel_state->cancel.reset();
+  }
+  PQfinish(impl_->conn);
+  impl_->conn = nullptr;
+}
+
+pg_conn* Connection::native_handle() const noexcept { return impl_->conn; }
+
+// ---------------------------------------------------------------------------------------------------
+// Streaming
+
+RowStream Connection::start_stream(std::string_view sql, const Params& params) {
+  impl_->check_usable();
+  checked_placeholders(sql, params.size());
+  const std::string text(sql);
+  if (PQsendQueryParams(impl_->conn, text.c_str(), static_cast<int>(params.size()), params.types().data(),
+                        params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
+    impl_->throw_send_failure("cannot send the statement");
+  }
+  if (PQsetSingleRowMode(impl_->conn) == 0) {
+    impl_->collect(std::nullopt);
+    throw InterfaceError("cannot switch to single-row mode");
+  }
+  impl_->streaming = true;
+  return RowStream(*this);
+}
+
+RowStream::RowStream(Connection& connection) : conn_(&connection) {}
+
+RowStream::RowStream(RowStream&& other) noexcept
+    : conn_(other.conn_),
+      current_(std::move(other.current_)),
+      rows_read_(other.rows_read_),
+      started_(other.started_),
+      finished_(other.finished_) {
+  other.finished_ = true;  // the moved-from stream no longer owns the connection
+  other.conn_ = nullptr;
+}
+
+RowStream::~RowStream() { finish(); }
+
+RowStream::iterator RowStream::begin() {
+  if (!started_) {
+    started_ = true;
+    advance();
+  }
+  return iterator(this);
+}
+
+Row RowStream::current_row() const { return current_[0]; }
+
+void RowStream::advance() {
+  if (finished_) return;
+  auto& impl = conn_->impl();
+  PGresult* result = PQgetResult(impl.conn);
+  if (result != nullptr && PQresultStatus(result) == PGRES_SINGLE_TUPLE) {
+    current_ = detail::make_result(result);
+    ++rows_read_;
+    return;
+  }
+  // The end (PGRES_TUPLES_OK with no rows) or an error: collect() reads the rest and throws if needed.
+  finished_ = true;
+  impl.streaming = false;
+  current_ = Result();
+  if (result == nullptr) return;
+  const auto status = PQresultStatus(result);
+  if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+    PQclear(result);
+    while (PGresult* rest = PQgetResult(impl.conn)) PQclear(rest);
+    return;
+  }
+  auto diagnostics = detail::diagnostics_of(result, impl.conn);
+  PQclear(result);
+  while (PGresult* rest = PQgetResult(impl.conn)) PQclear(rest);
+  if (PQstatus(impl.conn) == CONNECTION_BAD) {
+    impl.mark_broken(diagnostics->message_primary);
+    throw ConnectionLost("connection lost while streaming: " + detail::error_text(*diagnostics), std::move(diagnostics));
+  }
+  const std::string text = detail::error_text(*diagnostics);
+  throw_database_error(text, std::move(diagnostics));
+}
+
+void RowStream::finish() noexcept {
+  if (finished_ || conn_ == nullptr) return;
+  finished_ = true;
+  auto& impl = conn_->impl();
+  impl.streaming = false;
+  current_ = Result();
+  if (impl.conn == nullptr) return;
+  // Stop the server from sending the rest, then drain what is already on the way.
+  if (auto cancel = impl.cancel_object()) {
+    char error[256];
+    PQcancel(cancel.get(), error, sizeof error);
+  }
+  while (PGresult* rest = PQgetResult(impl.conn)) PQclear(rest);
+  if (PQstatus(impl.conn) == CONNECTION_BAD) impl.mark_broken("lost while abandoning a row stream");
+}
+
+}  // namespace pgkit

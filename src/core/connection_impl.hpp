@@ -1,0 +1,103 @@
+// Connection::Impl: the libpq connection and pgkit's per-connection state. Shared by the core's
+// sources and the modules built on a connection (pipelines, COPY, the pool).
+#pragma once
+
+#include <pgkit/connection.hpp>
+
+#include "result_data.hpp"
+#include "statement_cache.hpp"
+
+#include <libpq-fe.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+namespace pgkit {
+
+struct CancelHandle::State {
+  std::mutex mutex;
+  std::shared_ptr<PGcancel> cancel;  // reset when the connection closes
+};
+
+namespace detail {
+
+using Clock = std::chrono::steady_clock;
+using PGresultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+inline PGresultPtr own(PGresult* result) { return {result, &PQclear}; }
+
+// Diagnostics of an error result (or of the connection, when `result` is null).
+std::shared_ptr<Diagnostics> diagnostics_of(const PGresult* result, PGconn* conn);
+// "message (SQLSTATE xxxxx)\nDETAIL: ...\nHINT: ..."
+std::string error_text(const Diagnostics& diagnostics);
+
+// A cancel request running on its own thread, so that a server that does not answer (frozen, or the
+// network gone) cannot block the caller beyond its deadline.
+class AsyncCancel {
+ public:
+  explicit AsyncCancel(std::shared_ptr<PGcancel> cancel);
+  // Waits until the request was delivered or `deadline` passes; true when delivered.
+  bool wait_until(Clock::time_point deadline);
+
+ private:
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+  };
+  std::shared_ptr<Shared> shared_;
+};
+
+}  // namespace detail
+
+struct Connection::Impl {
+  explicit Impl(const ConnectOptions& options);
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl();
+
+  // Throws when the connection cannot run a statement now (closed, lost, streaming).
+  void check_usable() const;
+  // Runs one statement through the cache policy.
+  Result run(std::string_view sql, const Params& params, std::optional<std::chrono::milliseconds> timeout);
+  Result run_prepared(const PreparedStatement& statement, const Params& params,
+                      std::optional<std::chrono::milliseconds> timeout);
+  // A statement without the cache (parsed anew each time), binary results.
+  Result run_unnamed(std::string_view sql, const Params& params, std::optional<std::chrono::milliseconds> timeout);
+  // A simple-protocol command (transaction control, LISTEN, scripts): text results, last result kept.
+  Result command(std::string_view sql, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
+
+  // After a PQsend*: reads every result, keeps the last, throws the first error. Honours the deadline
+  // by cancelling, then closing the connection if the server does not answer the cancel.
+  Result collect(std::optional<std::chrono::milliseconds> timeout);
+  // Called when libpq reports a failure: marks the connection broken when it is, and throws.
+  [[noreturn]] void throw_send_failure(std::string_view what);
+  // Marks the connection lost: every later call fails fast with ConnectionLost.
+  void mark_broken(std::string reason);
+
+  std::shared_ptr<PGcancel> cancel_object();
+  void deallocate_pending();
+  void prepare_entry(detail::StatementCache::Entry& entry);
+
+  PGconn* conn = nullptr;
+  std::string description;  // where it goes, password redacted
+  StatementCacheOptions cache_options;
+  detail::StatementCache cache;
+  std::uint64_t next_statement = 0;
+  std::optional<std::chrono::milliseconds> query_timeout;
+  Params scratch;
+  std::shared_ptr<CancelHandle::State> cancel_state = std::make_shared<CancelHandle::State>();
+  std::function<void(const Diagnostics&)> notice_handler;
+  int transaction_depth = 0;
+  bool broken = false;
+  std::string broken_reason;
+  bool streaming = false;   // a RowStream owns the connection
+  bool in_pipeline = false; // a Pipeline owns the connection
+};
+
+}  // namespace pgkit

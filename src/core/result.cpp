@@ -1,0 +1,108 @@
+#include "result_data.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <charconv>
+
+namespace pgkit {
+namespace detail {
+
+ResultData::ResultData(PGresult* res) : result(res), rows(static_cast<std::size_t>(PQntuples(res))) {
+  const int count = PQnfields(res);
+  columns.reserve(static_cast<std::size_t>(count));
+  for (int i = 0; i < count; ++i) {
+    columns.push_back({PQfname(res, i), PQftype(res, i), PQfformat(res, i) == 1 ? Format::binary : Format::text});
+  }
+}
+
+Field field_at(const ResultData& data, std::size_t row, std::size_t column) {
+  if (column >= data.columns.size()) {
+    throw InterfaceError(fmt::format("column {} is out of range: the result has {} columns", column, data.columns.size()));
+  }
+  const ResultColumn& info = data.columns[column];
+  const int r = static_cast<int>(row);
+  const int c = static_cast<int>(column);
+  if (PQgetisnull(data.result, r, c) != 0) return Field::null(info.type, info.format, info.name);
+  return Field(PQgetvalue(data.result, r, c), static_cast<std::size_t>(PQgetlength(data.result, r, c)), info.type,
+               info.format, info.name);
+}
+
+namespace {
+std::string column_list(const ResultData& data) {
+  std::vector<std::string_view> names;
+  for (const auto& column : data.columns) names.push_back(column.name);
+  return names.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(names, ", "));
+}
+}  // namespace
+
+std::size_t column_count(const ResultData& data) noexcept { return data.columns.size(); }
+
+std::size_t column_index(const ResultData& data, std::string_view name) {
+  for (std::size_t i = 0; i < data.columns.size(); ++i) {
+    if (data.columns[i].name == name) return i;
+  }
+  throw InterfaceError(fmt::format("the result has no column \"{}\"; its columns are: {}", name, column_list(data)));
+}
+
+void throw_column_count(const ResultData& data, std::size_t expected) {
+  throw InterfaceError(fmt::format("expected {} column{} but the result has {} ({})", expected,
+                                   expected == 1 ? "" : "s", data.columns.size(), column_list(data)));
+}
+
+}  // namespace detail
+
+std::size_t Row::size() const noexcept { return data_->columns.size(); }
+
+Field Row::field(std::size_t column) const { return detail::field_at(*data_, index_, column); }
+
+Field Row::operator[](std::string_view column) const {
+  return detail::field_at(*data_, index_, detail::column_index(*data_, column));
+}
+
+std::size_t Result::size() const noexcept { return data_ ? data_->rows : 0; }
+std::size_t Result::columns() const noexcept { return data_ ? data_->columns.size() : 0; }
+
+std::string_view Result::column_name(std::size_t column) const {
+  if (column >= columns()) throw InterfaceError(fmt::format("column {} is out of range ({} columns)", column, columns()));
+  return data_->columns[column].name;
+}
+
+Oid Result::column_type(std::size_t column) const {
+  if (column >= columns()) throw InterfaceError(fmt::format("column {} is out of range ({} columns)", column, columns()));
+  return data_->columns[column].type;
+}
+
+std::optional<std::size_t> Result::find_column(std::string_view name) const noexcept {
+  for (std::size_t i = 0, n = columns(); i < n; ++i) {
+    if (data_->columns[i].name == name) return i;
+  }
+  return std::nullopt;
+}
+
+std::size_t Result::column_index(std::string_view name) const {
+  if (!data_) throw InterfaceError(fmt::format("no column \"{}\": the result is empty", name));
+  return detail::column_index(*data_, name);
+}
+
+std::int64_t Result::affected_rows() const noexcept {
+  if (!data_) return 0;
+  const char* text = PQcmdTuples(data_->result);
+  std::int64_t count = 0;
+  std::from_chars(text, text + std::char_traits<char>::length(text), count);
+  return count;
+}
+
+std::string_view Result::command_tag() const noexcept { return data_ ? PQcmdStatus(data_->result) : ""; }
+
+Row Result::at(std::size_t row) const {
+  if (row >= size()) throw InterfaceError(fmt::format("row {} is out of range: the result has {} rows", row, size()));
+  return (*this)[row];
+}
+
+Row Result::one() const {
+  if (size() != 1) throw UnexpectedRowCount(fmt::format("expected exactly one row, got {}", size()));
+  return (*this)[0];
+}
+
+}  // namespace pgkit

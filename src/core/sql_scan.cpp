@@ -1,0 +1,139 @@
+#include "sql_scan.hpp"
+
+#include <limits>
+
+namespace pgkit::detail {
+namespace {
+
+bool is_ident_start(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+}
+bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9') || c == '$'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+}  // namespace
+
+SqlScan scan_sql(std::string_view sql) noexcept {
+  SqlScan scan;
+  const std::size_t n = sql.size();
+  bool after_semicolon = false;
+  std::size_t i = 0;
+  while (i < n) {
+    const char c = sql[i];
+    if (is_space(c)) {
+      ++i;
+      continue;
+    }
+    if (c == '-' && i + 1 < n && sql[i + 1] == '-') {
+      while (i < n && sql[i] != '\n') ++i;
+      continue;
+    }
+    if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
+      int depth = 1;  // PostgreSQL's block comments nest
+      i += 2;
+      while (i < n && depth > 0) {
+        if (sql[i] == '/' && i + 1 < n && sql[i + 1] == '*') {
+          ++depth;
+          i += 2;
+        } else if (sql[i] == '*' && i + 1 < n && sql[i + 1] == '/') {
+          --depth;
+          i += 2;
+        } else {
+          ++i;
+        }
+      }
+      scan.unterminated = scan.unterminated || depth > 0;
+      continue;
+    }
+    if (after_semicolon && c != ';') scan.several_statements = true;
+    if (c == ';') {
+      after_semicolon = true;
+      ++i;
+      continue;
+    }
+    if (c == '\'') {
+      // E'...' strings take backslash escapes; others only double the quote.
+      const bool escapes = i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') && (i < 2 || !is_ident_char(sql[i - 2]));
+      ++i;
+      bool closed = false;
+      while (i < n) {
+        if (escapes && sql[i] == '\\') {
+          i += 2;
+          continue;
+        }
+        if (sql[i] == '\'') {
+          if (i + 1 < n && sql[i + 1] == '\'') {
+            i += 2;
+            continue;
+          }
+          ++i;
+          closed = true;
+          break;
+        }
+        ++i;
+      }
+      scan.unterminated = scan.unterminated || !closed;
+      continue;
+    }
+    if (c == '"') {
+      ++i;
+      bool closed = false;
+      while (i < n) {
+        if (sql[i] == '"') {
+          if (i + 1 < n && sql[i + 1] == '"') {
+            i += 2;
+            continue;
+          }
+          ++i;
+          closed = true;
+          break;
+        }
+        ++i;
+      }
+      scan.unterminated = scan.unterminated || !closed;
+      continue;
+    }
+    if (c == '$') {
+      if (i + 1 < n && is_digit(sql[i + 1])) {
+        std::size_t j = i + 1;
+        long value = 0;
+        while (j < n && is_digit(sql[j])) {
+          if (value < std::numeric_limits<int>::max() / 10) value = value * 10 + (sql[j] - '0');
+          ++j;
+        }
+        if (value > scan.highest_placeholder) scan.highest_placeholder = static_cast<int>(value);
+        i = j;
+        continue;
+      }
+      // $tag$ ... $tag$ (the tag may be empty).
+      std::size_t j = i + 1;
+      if (j < n && is_ident_start(sql[j])) {
+        ++j;
+        while (j < n && is_ident_char(sql[j]) && sql[j] != '$') ++j;
+      }
+      if (j < n && sql[j] == '$') {
+        const std::string_view tag = sql.substr(i, j - i + 1);
+        const auto close = sql.find(tag, j + 1);
+        if (close == std::string_view::npos) {
+          scan.unterminated = true;
+          i = n;
+        } else {
+          i = close + tag.size();
+        }
+        continue;
+      }
+      ++i;
+      continue;
+    }
+    if (is_ident_start(c)) {
+      // Identifiers and keywords may contain '$' and digits ("a$1" is not a placeholder).
+      while (i < n && is_ident_char(sql[i])) ++i;
+      continue;
+    }
+    ++i;
+  }
+  return scan;
+}
+
+}  // namespace pgkit::detail

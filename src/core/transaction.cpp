@@ -1,0 +1,127 @@
+#include <pgkit/transaction.hpp>
+
+#include "connection_impl.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <thread>
+
+namespace pgkit {
+namespace {
+
+std::string begin_statement(const TransactionOptions& options) {
+  std::string sql = "BEGIN";
+  switch (options.isolation) {
+    case IsolationLevel::server_default: break;
+    case IsolationLevel::read_committed: sql += " ISOLATION LEVEL READ COMMITTED"; break;
+    case IsolationLevel::repeatable_read: sql += " ISOLATION LEVEL REPEATABLE READ"; break;
+    case IsolationLevel::serializable: sql += " ISOLATION LEVEL SERIALIZABLE"; break;
+  }
+  if (options.read_only) sql += " READ ONLY";
+  if (options.deferrable) sql += " DEFERRABLE";
+  return sql;
+}
+
+bool is_default(const TransactionOptions& options) {
+  return options.isolation == IsolationLevel::server_default && !options.read_only && !options.deferrable;
+}
+
+// Savepoint names are pgkit's own, one per nesting depth.
+std::string savepoint_name(int depth) { return fmt::format("pgkit_savepoint_{}", depth); }
+
+}  // namespace
+
+Transaction::Transaction(Connection& connection, const TransactionOptions& options) : conn_(connection) {
+  auto& impl = conn_.impl();
+  impl.check_usable();
+  const bool outer_open = impl.transaction_depth > 0 || PQtransactionStatus(impl.conn) != PQTRANS_IDLE;
+  if (outer_open && !is_default(options)) {
+    throw InterfaceError("a nested transaction is a savepoint and cannot change isolation, read-only or deferrable");
+  }
+  depth_ = impl.transaction_depth + 1;
+  if (!outer_open) {
+    impl.command(begin_statement(options));
+  } else {
+    nested_in_foreign_ = impl.transaction_depth == 0;
+    impl.command("SAVEPOINT " + savepoint_name(depth_));
+  }
+  impl.transaction_depth = depth_;
+  active_ = true;
+}
+
+Transaction::~Transaction() {
+  if (!active_) return;
+  try {
+    rollback();
+  } catch (...) {  // the connection is gone or unusable; the server rolls back on its own then
+    active_ = false;
+  }
+}
+
+void Transaction::commit() {
+  if (!active_) throw InterfaceError("the transaction is no longer active (committed or rolled back already)");
+  auto& impl = conn_.impl();
+  if (impl.transaction_depth != depth_) {
+    throw InterfaceError("transactions must end in the reverse order they began (an inner one is still open)");
+  }
+  active_ = false;
+  impl.transaction_depth = depth_ - 1;
+  if (is_savepoint()) {
+    if (PQtransactionStatus(impl.conn) == PQTRANS_INERROR) {
+      impl.command("ROLLBACK TO SAVEPOINT " + savepoint_name(depth_));
+      throw InFailedSqlTransaction("an error inside the savepoint aborted it; it was rolled back instead of released");
+    }
+    impl.command("RELEASE SAVEPOINT " + savepoint_name(depth_));
+    return;
+  }
+  const Result result = impl.command("COMMIT");
+  // COMMIT of an aborted transaction succeeds with the tag ROLLBACK: report it as the failure it is.
+  if (result.command_tag() == "ROLLBACK") {
+    auto diagnostics = std::make_shared<Diagnostics>();
+    diagnostics->sqlstate = "25P02";
+    diagnostics->message_primary = "the transaction was aborted by an earlier error and has been rolled back";
+    throw InFailedSqlTransaction(diagnostics->message_primary, std::move(diagnostics));
+  }
+}
+
+void Transaction::rollback() {
+  if (!active_) throw InterfaceError("the transaction is no longer active (committed or rolled back already)");
+  auto& impl = conn_.impl();
+  active_ = false;
+  if (impl.conn == nullptr || impl.broken) return;
+  if (impl.transaction_depth != depth_) {
+    throw InterfaceError("transactions must end in the reverse order they began (an inner one is still open)");
+  }
+  impl.transaction_depth = depth_ - 1;
+  if (is_savepoint()) {
+    impl.command(fmt::format("ROLLBACK TO SAVEPOINT {0}; RELEASE SAVEPOINT {0}", savepoint_name(depth_)));
+  } else {
+    impl.command("ROLLBACK");
+  }
+}
+
+namespace detail {
+
+void validate(const RetryOptions& options) {
+  if (options.max_attempts < 1) throw InterfaceError("RetryOptions::max_attempts must be at least 1");
+  if (options.initial_backoff.count() < 0 || options.max_backoff < options.initial_backoff) {
+    throw InterfaceError("RetryOptions needs 0 <= initial_backoff <= max_backoff");
+  }
+  if (!(options.multiplier >= 1.0)) throw InterfaceError("RetryOptions::multiplier must be at least 1");
+}
+
+void backoff_before_retry(const RetryOptions& options, int attempt) {
+  const double cap = static_cast<double>(options.max_backoff.count());
+  const double grown = static_cast<double>(options.initial_backoff.count()) * std::pow(options.multiplier, attempt - 1);
+  const double ceiling = std::min(cap, grown);
+  // Full jitter: retries from many clients spread out instead of colliding again.
+  std::minstd_rand random(std::random_device{}());
+  std::uniform_real_distribution<double> pick(0.0, ceiling);
+  std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(pick(random)));
+}
+
+}  // namespace detail
+}  // namespace pgkit

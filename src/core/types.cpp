@@ -1,0 +1,570 @@
+// The slow paths of the built-in types: other source types, text format, arrays, and errors.
+#include <pgkit/datetime.hpp>
+#include <pgkit/describe.hpp>
+#include <pgkit/numeric.hpp>
+#include <pgkit/types.hpp>
+#include <pgkit/uuid.hpp>
+
+#include "text.hpp"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <cmath>
+
+namespace pgkit {
+
+namespace {
+
+std::string describe_value(const Field& field) {
+  return field.column().empty() ? std::string("a value") : fmt::format("column \"{}\"", field.column());
+}
+
+// The element type of a built-in array type, for text-format arrays (which do not say).
+Oid element_type_of(Oid array_type) {
+  switch (array_type) {
+    case oid::json_array: return oid::json;
+    case oid::bool_array: return oid::bool_;
+    case oid::bytea_array: return oid::bytea;
+    case oid::char_array: return oid::char_;
+    case oid::name_array: return oid::name;
+    case oid::int2_array: return oid::int2;
+    case oid::int4_array: return oid::int4;
+    case oid::text_array: return oid::text;
+    case oid::bpchar_array: return oid::bpchar;
+    case oid::varchar_array: return oid::varchar;
+    case oid::int8_array: return oid::int8;
+    case oid::float4_array: return oid::float4;
+    case oid::float8_array: return oid::float8;
+    case oid::oid_array: return oid::oid;
+    case oid::timestamp_array: return oid::timestamp;
+    case oid::date_array: return oid::date;
+    case oid::time_array: return oid::time;
+    case oid::timestamptz_array: return oid::timestamptz;
+    case oid::interval_array: return oid::interval;
+    case oid::numeric_array: return oid::numeric;
+    case oid::uuid_array: return oid::uuid;
+    case oid::jsonb_array: return oid::jsonb;
+    default: return oid::unspecified;
+  }
+}
+
+bool is_array_type(Oid type) { return element_type_of(type) != oid::unspecified; }
+
+// Types whose binary form is their text.
+bool binary_is_text(Oid type) {
+  switch (type) {
+    case oid::text:
+    case oid::varchar:
+    case oid::bpchar:
+    case oid::name:
+    case oid::char_:
+    case oid::unknown:
+    case oid::json:
+    case oid::xml:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string hex_bytes(std::string_view bytes) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(digits[c >> 4]);
+    out.push_back(digits[c & 0xF]);
+  }
+  return out;
+}
+
+// An element of a rendered array needs quotes when it is empty, NULL-like, or has special characters.
+void append_rendered_element(std::string& out, const std::string& text) {
+  const bool needs_quotes = text.empty() || detail::iequals(text, "NULL") ||
+                            text.find_first_of("{},\"\\ \t\n\r\v\f") != std::string::npos;
+  if (!needs_quotes) {
+    out += text;
+    return;
+  }
+  detail::append_array_text_element(out, text);
+}
+
+std::string render_array(const Field& field) {
+  detail::ArrayContents contents;
+  detail::parse_array(field, -1, contents);
+  if (contents.dims.empty()) return "{}";
+  std::string out;
+  std::size_t next = 0;
+  const auto render_level = [&](auto& self, std::size_t level) -> void {
+    out.push_back('{');
+    for (int i = 0; i < contents.dims[level]; ++i) {
+      if (i > 0) out.push_back(',');
+      if (level + 1 < contents.dims.size()) {
+        self(self, level + 1);
+      } else {
+        const Field& element = contents.elements[next++];
+        if (element.is_null()) {
+          out += "NULL";
+        } else {
+          append_rendered_element(out, detail::decode_string(element));
+        }
+      }
+    }
+    out.push_back('}');
+  };
+  render_level(render_level, 0);
+  return out;
+}
+
+// Text of a binary value of a built-in type; nullopt when the type is not one pgkit renders.
+std::optional<std::string> render_binary(const Field& field) {
+  std::string out;
+  switch (field.type()) {
+    case oid::bool_: return std::string(Type<bool>::decode(field) ? "t" : "f");
+    case oid::int2:
+    case oid::int4:
+    case oid::int8:
+    case oid::oid:
+      detail::append_integer_text(out, detail::decode_integer(field, std::numeric_limits<std::int64_t>::min(),
+                                                              std::numeric_limits<std::int64_t>::max(), "int64"));
+      return out;
+    case oid::float4:
+    case oid::float8: detail::append_floating_text(out, detail::decode_floating(field, "double")); return out;
+    case oid::numeric: return detail::decode_numeric(field).str();
+    case oid::uuid: return detail::decode_uuid(field).str();
+    case oid::bytea: return hex_bytes(field.bytes());
+    case oid::date: {
+      detail::date_to_text(detail::decode_date(field), out);
+      return out;
+    }
+    case oid::time: detail::time_to_text(detail::decode_time(field), out); return out;
+    case oid::timestamp:
+    case oid::timestamptz:
+      detail::timestamp_to_text(detail::decode_timestamp(field, field.type() == oid::timestamptz),
+                                field.type() == oid::timestamptz, out);
+      return out;
+    case oid::interval: detail::interval_to_text(detail::decode_interval(field), out); return out;
+    default:
+      if (is_array_type(field.type())) return render_array(field);
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+void Field::fail(std::string_view target, std::string_view reason) const {
+  throw ConversionError(
+      fmt::format("cannot read {} ({}) as {}: {}", describe_value(*this), type_name(type_), target, reason));
+}
+
+void Field::fail_null() const {
+  throw UnexpectedNull(fmt::format("{} is NULL; read it as std::optional<T> to accept NULL", describe_value(*this)));
+}
+
+std::string type_name(Oid type) {
+  switch (type) {
+    case oid::unspecified: return "unspecified type";
+    case oid::bool_: return "boolean";
+    case oid::bytea: return "bytea";
+    case oid::char_: return "\"char\"";
+    case oid::name: return "name";
+    case oid::int8: return "bigint";
+    case oid::int2: return "smallint";
+    case oid::int4: return "integer";
+    case oid::text: return "text";
+    case oid::oid: return "oid";
+    case oid::json: return "json";
+    case oid::xml: return "xml";
+    case oid::float4: return "real";
+    case oid::float8: return "double precision";
+    case oid::unknown: return "unknown";
+    case oid::bpchar: return "character";
+    case oid::varchar: return "character varying";
+    case oid::date: return "date";
+    case oid::time: return "time without time zone";
+    case oid::timestamp: return "timestamp without time zone";
+    case oid::timestamptz: return "timestamp with time zone";
+    case oid::interval: return "interval";
+    case oid::timetz: return "time with time zone";
+    case oid::numeric: return "numeric";
+    case oid::uuid: return "uuid";
+    case oid::jsonb: return "jsonb";
+    default:
+      if (const Oid element = element_type_of(type); element != oid::unspecified) return type_name(element) + "[]";
+      return fmt::format("type {}", type);
+  }
+}
+
+namespace detail {
+
+std::int64_t decode_integer(const Field& field, std::int64_t min, std::int64_t max, std::string_view target) {
+  std::int64_t value = 0;
+  if (field.is_binary()) {
+    switch (field.type()) {
+      case oid::int2: value = static_cast<std::int16_t>(load_be16(field.data())); break;
+      case oid::int4: value = static_cast<std::int32_t>(load_be32(field.data())); break;
+      case oid::int8: value = static_cast<std::int64_t>(load_be64(field.data())); break;
+      case oid::oid: value = load_be32(field.data()); break;
+      default: field.fail(target, "it is not an integer type");
+    }
+  } else {
+    const char* begin = field.data();
+    const char* end = begin + field.size();
+    const auto [ptr, ec] = std::from_chars(begin, end, value);
+    if (ec == std::errc::result_out_of_range) field.fail(target, fmt::format("{} is out of range", field.bytes()));
+    if (ec != std::errc() || ptr != end) field.fail(target, fmt::format("'{}' is not an integer", field.bytes()));
+  }
+  if (value < min || value > max) {
+    field.fail(target, fmt::format("{} is out of range ({}..{})", value, min, max));
+  }
+  return value;
+}
+
+double decode_floating(const Field& field, std::string_view target) {
+  if (field.is_binary()) {
+    switch (field.type()) {
+      case oid::float4: return std::bit_cast<float>(load_be32(field.data()));
+      case oid::float8: return std::bit_cast<double>(load_be64(field.data()));
+      case oid::int2:
+      case oid::int4:
+      case oid::int8:
+        return static_cast<double>(decode_integer(field, std::numeric_limits<std::int64_t>::min(),
+                                                  std::numeric_limits<std::int64_t>::max(), target));
+      case oid::numeric: return decode_numeric(field).to_double();
+      default: field.fail(target, "it is not a number type");
+    }
+  }
+  const std::string_view text = field.bytes();
+  if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
+  if (text == "Infinity") return std::numeric_limits<double>::infinity();
+  if (text == "-Infinity") return -std::numeric_limits<double>::infinity();
+  double value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size()) field.fail(target, fmt::format("'{}' is not a number", text));
+  return value;
+}
+
+bool decode_bool(const Field& field) {
+  if (field.is_binary()) {
+    if (field.type() != oid::bool_ || field.size() != 1) field.fail("bool", "it is not a boolean");
+    return field.data()[0] != 0;
+  }
+  const std::string_view text = field.bytes();
+  if (text == "t" || text == "true") return true;
+  if (text == "f" || text == "false") return false;
+  field.fail("bool", fmt::format("'{}' is not a boolean", text));
+}
+
+std::string_view decode_string_view(const Field& field) {
+  if (!field.is_binary() || binary_is_text(field.type())) return field.bytes();
+  if (field.type() == oid::jsonb) {
+    if (field.size() < 1 || field.data()[0] != 1) field.fail("std::string", "unknown jsonb binary version");
+    return field.bytes().substr(1);
+  }
+  // Enums, citext and other text-like types of extensions send their text; anything else of a
+  // user-defined type is structured binary, which always holds NUL bytes (lengths, counts).
+  if (field.type() >= oid::first_normal_object_id && field.bytes().find('\0') == std::string_view::npos &&
+      is_valid_utf8(field.bytes())) {
+    return field.bytes();
+  }
+  field.fail("std::string_view", "it has no text form to view; read it as std::string, or cast it to text in SQL");
+}
+
+std::string decode_string(const Field& field) {
+  if (field.is_binary() && !binary_is_text(field.type()) && field.type() != oid::jsonb &&
+      field.type() < oid::first_normal_object_id) {
+    if (auto text = render_binary(field)) return std::move(*text);
+    field.fail("std::string", "pgkit has no text form for this type; cast it to text in SQL");
+  }
+  if (field.is_binary() && field.type() >= oid::first_normal_object_id &&
+      (field.bytes().find('\0') != std::string_view::npos || !is_valid_utf8(field.bytes()))) {
+    field.fail("std::string", "its binary form is not text; cast it to text in SQL");
+  }
+  return std::string(decode_string_view(field));
+}
+
+std::vector<std::byte> decode_bytea(const Field& field) {
+  const std::string_view bytes = field.bytes();
+  const auto* begin = reinterpret_cast<const std::byte*>(bytes.data());
+  if (field.is_binary()) {
+    if (field.type() != oid::bytea) field.fail("pgkit::Bytes", "it is not bytea");
+    return {begin, begin + bytes.size()};
+  }
+  std::vector<std::byte> out;
+  const auto hex = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    field.fail("pgkit::Bytes", "invalid hex digit in bytea");
+  };
+  if (bytes.starts_with("\\x")) {
+    if (bytes.size() % 2 != 0) field.fail("pgkit::Bytes", "odd number of hex digits in bytea");
+    out.reserve((bytes.size() - 2) / 2);
+    for (std::size_t i = 2; i < bytes.size(); i += 2) {
+      out.push_back(static_cast<std::byte>(hex(bytes[i]) * 16 + hex(bytes[i + 1])));
+    }
+    return out;
+  }
+  // The "escape" output format: backslash-octal escapes and doubled backslashes.
+  const auto is_octal = [](char c) { return c >= '0' && c <= '7'; };
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] != '\\') {
+      out.push_back(static_cast<std::byte>(bytes[i]));
+    } else if (i + 1 < bytes.size() && bytes[i + 1] == '\\') {
+      out.push_back(std::byte{'\\'});
+      ++i;
+    } else if (i + 3 < bytes.size() && is_octal(bytes[i + 1]) && is_octal(bytes[i + 2]) && is_octal(bytes[i + 3])) {
+      const int value = (bytes[i + 1] - '0') * 64 + (bytes[i + 2] - '0') * 8 + (bytes[i + 3] - '0');
+      out.push_back(static_cast<std::byte>(value));
+      i += 3;
+    } else {
+      field.fail("pgkit::Bytes", "invalid escape in bytea");
+    }
+  }
+  return out;
+}
+
+void append_integer_text(std::string& out, std::int64_t value) {
+  char buffer[24];
+  const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+  out.append(buffer, result.ptr);
+}
+
+void append_floating_text(std::string& out, double value) {
+  if (std::isnan(value)) {
+    out += "NaN";
+  } else if (std::isinf(value)) {
+    out += value > 0 ? "Infinity" : "-Infinity";
+  } else {
+    char buffer[32];
+    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
+    out.append(buffer, result.ptr);
+  }
+}
+
+void append_text_checked(std::string& out, std::string_view text, std::string_view what) {
+  if (const auto at = text.find('\0'); at != std::string_view::npos) {
+    throw ConversionError(fmt::format("a {} value contains a NUL byte (at offset {}); PostgreSQL text cannot hold "
+                                      "NUL, send binary data as bytea (pgkit::Bytes)",
+                                      what, at));
+  }
+  out.append(text);
+}
+
+void throw_unsigned_out_of_range(std::uint64_t value) {
+  throw ConversionError(fmt::format("{} does not fit in PostgreSQL's bigint (at most 9223372036854775807)", value));
+}
+
+void throw_unknown_enum_value(std::string_view type, std::string_view label) {
+  throw ConversionError(fmt::format("{} has no enumerator for the value {}", type, label));
+}
+
+void throw_out_of_range(std::string_view what) { throw ConversionError(std::string(what)); }
+
+// ---------------------------------------------------------------------------------------------------
+// Arrays
+
+namespace {
+
+void parse_binary_array(const Field& field, int depth, ArrayContents& out) {
+  const std::string_view bytes = field.bytes();
+  const auto need = [&](std::size_t at, std::size_t count) {
+    if (at + count > bytes.size()) field.fail("std::vector", "truncated binary array");
+  };
+  need(0, 12);
+  const auto ndim = static_cast<std::int32_t>(load_be32(bytes.data()));
+  const Oid element_type = load_be32(bytes.data() + 8);
+  if (ndim < 0 || ndim > 6) field.fail("std::vector", "invalid array header");
+  if (ndim == 0) return;
+  if (depth >= 0 && ndim != depth) {
+    field.fail("std::vector", fmt::format("the array has {} dimension{} but the C++ type has {}", ndim,
+                                          ndim == 1 ? "" : "s", depth));
+  }
+  std::size_t at = 12;
+  std::size_t total = 1;
+  for (int i = 0; i < ndim; ++i) {
+    need(at, 8);
+    const auto size = static_cast<std::int32_t>(load_be32(bytes.data() + at));
+    if (size < 0) field.fail("std::vector", "invalid array dimension");
+    out.dims.push_back(size);
+    total *= static_cast<std::size_t>(size);
+    at += 8;
+  }
+  out.elements.reserve(total);
+  for (std::size_t i = 0; i < total; ++i) {
+    need(at, 4);
+    const auto length = static_cast<std::int32_t>(load_be32(bytes.data() + at));
+    at += 4;
+    if (length < 0) {
+      out.elements.push_back(Field::null(element_type, Format::binary, field.column()));
+      continue;
+    }
+    need(at, static_cast<std::size_t>(length));
+    out.elements.emplace_back(bytes.data() + at, static_cast<std::size_t>(length), element_type, Format::binary,
+                              field.column());
+    at += static_cast<std::size_t>(length);
+  }
+}
+
+// Text arrays: {1,2,NULL}, {"a b","c\"d"}, {{1,2},{3,4}}, optionally "[0:1]={...}".
+class TextArrayParser {
+ public:
+  TextArrayParser(const Field& field, ArrayContents& out) : field_(field), text_(field.bytes()), out_(out) {}
+
+  void parse(int depth) {
+    if (!text_.empty() && text_[0] == '[') {
+      const auto eq = text_.find('=');
+      if (eq == std::string_view::npos) fail("invalid dimension decoration");
+      pos_ = eq + 1;
+    }
+    skip_space();
+    if (text_.substr(pos_) == "{}") return;  // empty array: no dimensions
+    parse_level(0);
+    skip_space();
+    if (pos_ != text_.size()) fail("unexpected text after the array");
+    if (depth >= 0 && static_cast<int>(out_.dims.size()) != depth) {
+      fail(fmt::format("the array has {} dimension{} but the C++ type has {}", out_.dims.size(),
+                       out_.dims.size() == 1 ? "" : "s", depth));
+    }
+    const Oid element_type = element_type_of(field_.type());
+    out_.elements.reserve(spans_.size());
+    for (const auto& [offset, length] : spans_) {
+      if (offset == std::string::npos) {
+        out_.elements.push_back(Field::null(element_type, Format::text, field_.column()));
+      } else {
+        out_.elements.emplace_back(out_.storage.data() + offset, length, element_type, Format::text, field_.column());
+      }
+    }
+  }
+
+ private:
+  [[noreturn]] void fail(std::string_view reason) const { field_.fail("std::vector", reason); }
+
+  void skip_space() {
+    while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])) != 0) ++pos_;
+  }
+
+  void parse_level(std::size_t level) {
+    if (pos_ >= text_.size() || text_[pos_] != '{') fail("expected '{'");
+    ++pos_;
+    int count = 0;
+    for (;;) {
+      skip_space();
+      if (pos_ >= text_.size()) fail("unterminated array");
+      if (text_[pos_] == '{') {
+        parse_level(level + 1);
+      } else {
+        if (out_.dims.size() > level + 1) fail("mixed nesting levels");
+        parse_element();
+      }
+      ++count;
+      skip_space();
+      if (pos_ >= text_.size()) fail("unterminated array");
+      if (text_[pos_] == ',') {
+        ++pos_;
+        continue;
+      }
+      if (text_[pos_] == '}') {
+        ++pos_;
+        break;
+      }
+      fail("expected ',' or '}'");
+    }
+    if (out_.dims.size() <= level) {
+      out_.dims.resize(level + 1, -1);
+    }
+    if (out_.dims[level] == -1) {
+      out_.dims[level] = count;
+    } else if (out_.dims[level] != count) {
+      fail("sub-arrays of different lengths");
+    }
+  }
+
+  void parse_element() {
+    const std::size_t offset = out_.storage.size();
+    if (text_[pos_] == '"') {
+      ++pos_;
+      for (;;) {
+        if (pos_ >= text_.size()) fail("unterminated quoted element");
+        char c = text_[pos_++];
+        if (c == '"') break;
+        if (c == '\\') {
+          if (pos_ >= text_.size()) fail("unterminated escape");
+          c = text_[pos_++];
+        }
+        out_.storage.push_back(c);
+      }
+      spans_.emplace_back(offset, out_.storage.size() - offset);
+      return;
+    }
+    const std::size_t start = pos_;
+    while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}') {
+      if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
+      ++pos_;
+    }
+    std::string_view raw = text_.substr(start, pos_ - start);
+    while (!raw.empty() && std::isspace(static_cast<unsigned char>(raw.back())) != 0) raw.remove_suffix(1);
+    if (iequals(raw, "NULL")) {
+      spans_.emplace_back(std::string::npos, 0);
+      return;
+    }
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+      if (raw[i] == '\\' && i + 1 < raw.size()) ++i;
+      out_.storage.push_back(raw[i]);
+    }
+    spans_.emplace_back(offset, out_.storage.size() - offset);
+  }
+
+  const Field& field_;
+  std::string_view text_;
+  ArrayContents& out_;
+  std::size_t pos_ = 0;
+  std::vector<std::pair<std::size_t, std::size_t>> spans_;  // element offset/length in storage (npos: NULL)
+};
+
+}  // namespace
+
+void parse_array(const Field& field, int depth, ArrayContents& out) {
+  if (field.is_binary()) {
+    parse_binary_array(field, depth, out);
+  } else {
+    TextArrayParser(field, out).parse(depth);
+  }
+}
+
+void begin_binary_array(std::string& out, std::span<const int> dims, bool has_null, Oid element_type) {
+  append_be32(out, static_cast<std::uint32_t>(dims.size()));
+  append_be32(out, has_null ? 1u : 0u);
+  append_be32(out, element_type);
+  for (int size : dims) {
+    append_be32(out, static_cast<std::uint32_t>(size));
+    append_be32(out, 1);  // lower bound
+  }
+}
+
+void append_array_text_element(std::string& out, std::optional<std::string_view> text) {
+  if (!text) {
+    out += "NULL";
+    return;
+  }
+  out.push_back('"');
+  for (char c : *text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void throw_ragged_array() {
+  throw ConversionError(
+      "nested vectors must be rectangular: a PostgreSQL array has the same length along each dimension");
+}
+
+}  // namespace detail
+
+void Type<Bytes>::to_text(const Bytes& value, std::string& out) {
+  out += hex_bytes(std::string_view(reinterpret_cast<const char*>(value.data()), value.size()));
+}
+
+}  // namespace pgkit
