@@ -129,10 +129,24 @@ class Executor {
     }
   }
 
-  // Every row as T (one column, a std::tuple, or a described struct), or as std::tuple<T...>.
+  // Every row as T (one column, a std::tuple, or a described struct), or as std::tuple<T...>. Rows are
+  // decoded as they arrive (the undecoded result is never held whole), which is also the fastest way.
   template <class... T, class Query, class... Args>
   auto query(const Query& sql, const Args&... args) {
-    return exec(sql, args...).template as_vector<T...>();
+    if constexpr (std::is_same_v<Query, PreparedStatement>) {
+      return exec(sql, args...).template as_vector<T...>();
+    } else {
+      detail::VectorCollector<detail::row_type<T...>> collector;
+      if constexpr (sizeof...(Args) == 1 && (std::is_same_v<Args, Params> && ...)) {
+        self().run_rows(sql, args..., collector);
+      } else {
+        Params& params = self().scratch_params();
+        params.clear();
+        (params.add_borrowed(args), ...);
+        self().run_rows(sql, params, collector);
+      }
+      return collector.take();
+    }
   }
   // The single row; UnexpectedRowCount when there are none or several.
   template <class... T, class Query, class... Args>
@@ -167,6 +181,7 @@ class TimedConnection : public Executor<TimedConnection> {
  private:
   friend class Executor<TimedConnection>;
   Result run(std::string_view sql, const Params& params);
+  void run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor);
   Result run_prepared(const PreparedStatement& statement, const Params& params);
   Params& scratch_params();
 
@@ -193,7 +208,8 @@ class Connection : public Executor<Connection> {
   // Prepares `sql` under `name` (the server infers parameter types); run it with exec(statement, ...).
   PreparedStatement prepare(std::string_view name, std::string_view sql);
   void deallocate(const PreparedStatement& statement);
-  // Forgets every automatically prepared statement, on the server too (DEALLOCATE ALL).
+  // Forgets every automatically prepared statement, on the server too (statements made with prepare()
+  // stay). In a failed transaction the server side follows once the transaction has ended.
   void clear_statement_cache();
 
   // Rows one at a time, without holding the whole result in memory (libpq's single-row mode). The
@@ -239,22 +255,26 @@ class Connection : public Executor<Connection> {
   [[nodiscard]] pg_conn* native_handle() const noexcept;
 
   struct Impl;
-  [[nodiscard]] Impl& impl() const { return *impl_; }
+  // pgkit's own modules build on this; it throws InterfaceError on a moved-from Connection.
+  [[nodiscard]] Impl& impl() const { return live(); }
 
  private:
   friend class Executor<Connection>;
   friend class TimedConnection;
   friend class RowStream;
   Result run(std::string_view sql, const Params& params);
+  void run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor);
   Result run_prepared(const PreparedStatement& statement, const Params& params);
   RowStream start_stream(std::string_view sql, const Params& params);
   Params& scratch_params();
+  Impl& live() const;
 
   std::unique_ptr<Impl> impl_;
 };
 
 // A range of rows read one at a time. Each Row is valid until the iterator moves on. Breaking out of
-// the loop early cancels the rest of the query.
+// the loop early cancels the rest of the query; inside a transaction that cancel aborts the
+// transaction (PostgreSQL cannot stop a statement otherwise), so roll back or let it end there.
 class RowStream {
  public:
   explicit RowStream(Connection& connection);

@@ -39,6 +39,9 @@ inline constexpr std::int64_t timestamp_minus_infinity = std::numeric_limits<std
 std::int64_t decode_timestamp(const Field& field, bool with_time_zone);
 void encode_timestamp(std::int64_t unix_microseconds, std::string& out);
 void timestamp_to_text(std::int64_t unix_microseconds, bool with_time_zone, std::string& out);
+// The server's text for a binary timestamp or timestamptz field (timestamptz in UTC), over PostgreSQL's
+// whole range, which reaches past what 64-bit microseconds since 1970 hold.
+void binary_timestamp_to_text(const Field& field, std::string& out);
 // Days since the Unix epoch; infinite dates are a ConversionError.
 std::int32_t decode_date(const Field& field);
 void encode_date(std::int32_t unix_days, std::string& out);

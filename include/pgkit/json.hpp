@@ -5,8 +5,10 @@
 //   auto theme = conn.query_value<std::string>(
 //       "SELECT metadata->'preferences'->>'theme' FROM users WHERE username = $1", "john_doe");
 //
-// Values are sent as jsonb. Strings that are not valid UTF-8 are a ConversionError, never a
-// silently replaced character; so is text from the server that is not JSON.
+// nlohmann::json is sent as jsonb. nlohmann::ordered_json is sent untyped, so that the server reads it as
+// whatever the context needs: a json column then keeps its key order (jsonb never does); write $1::jsonb
+// or $1::json where nothing else says which. Strings that are not valid UTF-8, NaN and infinities are a
+// ConversionError, never a silently replaced character or a null; so is text from the server that is not JSON.
 #pragma once
 
 #include <pgkit/types.hpp>
@@ -35,8 +37,9 @@ struct Type<nlohmann::json> {
 
 template <>
 struct Type<nlohmann::ordered_json> {
-  static constexpr Oid oid = oid::jsonb;
-  static constexpr Oid array_oid = oid::jsonb_array;
+  // Sent as jsonb, the text would be parsed into jsonb's key order before a json column could keep it.
+  static constexpr Oid oid = oid::unspecified;
+  static constexpr Oid array_oid = oid::unspecified;
   static constexpr Format format = Format::text;
   static void encode(const nlohmann::ordered_json& value, std::string& out) { detail::dump_json(value, out); }
   static nlohmann::ordered_json decode(const Field& field) { return detail::parse_ordered_json(field); }

@@ -58,8 +58,13 @@ class Literal {
     } else if constexpr (std::is_arithmetic_v<U>) {
       std::string text;
       Type<U>::to_text(value, text);
-      // Non-finite floats have no literal form of their own: quote and cast them.
-      text_ = (text == "NaN" || text == "Infinity" || text == "-Infinity") ? quote(text) + "::float8" : text;
+      // Non-finite floats have no literal form of their own: quote and cast them. A leading space keeps a
+      // minus sign from joining the operator before it: "10-{}" with -5 must not become "10--5", a comment.
+      if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+        text_ = quote(text) + "::float8";
+      } else {
+        text_ = text.starts_with('-') ? " " + text : text;
+      }
     } else if constexpr (std::is_convertible_v<const U&, std::string_view>) {
       text_ = quote(std::string_view(value));
     } else {
@@ -75,8 +80,8 @@ class Literal {
   [[nodiscard]] const std::string& str() const noexcept { return text_; }
 
  private:
-  // '...' with quotes doubled; E'...' when there is a backslash, so the result does not depend on
-  // standard_conforming_strings. A NUL byte is an InterfaceError.
+  // '...' with quotes doubled; $q$...$q$ when there is a backslash, so the result depends neither on
+  // standard_conforming_strings nor on the client encoding. A NUL byte is an InterfaceError.
   static std::string quote(std::string_view text);
   static std::string cast_for(Oid type);
   std::string text_;

@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <charconv>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -148,6 +149,7 @@ std::string_view decode_string_view(const Field& field);
 std::vector<std::byte> decode_bytea(const Field& field);
 void append_integer_text(std::string& out, std::int64_t value);
 void append_floating_text(std::string& out, double value);
+void append_float4_text(std::string& out, float value);
 // Appends `text` for a text-format value, which cannot carry a NUL byte.
 void append_text_checked(std::string& out, std::string_view text, std::string_view what);
 
@@ -201,11 +203,18 @@ struct Type<T> {
     detail::append_integer_text(out, static_cast<std::int64_t>(value));
   }
   static T decode(const Field& field) {
-    if (field.is_binary() && field.type() == oid) [[likely]] {
-      if constexpr (std::is_signed_v<T>) {
-        if constexpr (sizeof(T) == 2) return static_cast<T>(detail::load_be16(field.data()));
-        if constexpr (sizeof(T) == 4) return static_cast<T>(detail::load_be32(field.data()));
-        if constexpr (sizeof(T) == 8) return static_cast<T>(detail::load_be64(field.data()));
+    if (field.type() == oid) [[likely]] {
+      if (field.is_binary()) {
+        if constexpr (std::is_signed_v<T>) {
+          if constexpr (sizeof(T) == 2) return static_cast<T>(detail::load_be16(field.data()));
+          if constexpr (sizeof(T) == 4) return static_cast<T>(detail::load_be32(field.data()));
+          if constexpr (sizeof(T) == 8) return static_cast<T>(detail::load_be64(field.data()));
+        }
+      } else {
+        // The server's text for its own integer type always parses and fits that type.
+        T value{};
+        const auto [end, error] = std::from_chars(field.data(), field.data() + field.size(), value);
+        if (error == std::errc() && end == field.data() + field.size()) return value;
       }
     }
     constexpr auto min = std::is_signed_v<T> ? static_cast<std::int64_t>(std::numeric_limits<T>::min()) : 0;
@@ -249,7 +258,7 @@ struct Type<float> {
   static constexpr Oid array_oid = oid::float4_array;
   static constexpr Format format = Format::binary;
   static void encode(float value, std::string& out) { detail::append_be32(out, std::bit_cast<std::uint32_t>(value)); }
-  static void to_text(float value, std::string& out) { detail::append_floating_text(out, value); }
+  static void to_text(float value, std::string& out) { detail::append_float4_text(out, value); }
   static float decode(const Field& field) {
     if (field.is_binary() && field.type() == oid::float4) [[likely]] {
       return std::bit_cast<float>(detail::load_be32(field.data()));

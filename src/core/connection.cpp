@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <condition_variable>
 #include <thread>
 
@@ -31,18 +33,16 @@ int int_field(const PGresult* result, int code) {
   return value != nullptr ? std::atoi(value) : 0;
 }
 
-// libpq quotes fragments of a conninfo it cannot parse; a fragment may be part of a password.
+// libpq quotes fragments of a conninfo it cannot parse; a fragment may be part of a password. A
+// fragment can itself hold quotes (a password with '"'), so pairing them up is not safe: everything
+// from the first quote to the last goes.
 std::string redact_libpq_message(std::string_view message) {
-  std::string out;
-  bool inside = false;
-  for (char c : message) {
-    if (c == '"') {
-      out += inside ? "\"" : "\"...";
-      inside = !inside;
-    } else if (!inside) {
-      out += c;
-    }
-  }
+  const auto first = message.find('"');
+  if (first == std::string_view::npos) return trimmed(message);
+  const auto last = message.rfind('"');
+  std::string out(message.substr(0, first));
+  out += "\"...\"";
+  if (last != first) out += message.substr(last + 1);
   return trimmed(out);
 }
 
@@ -57,6 +57,14 @@ ConninfoOptions parse_conninfo(std::string_view conninfo) {
     throw InterfaceError("invalid connection string: " + message);
   }
   return options;
+}
+
+bool conninfo_sets(std::string_view conninfo, std::string_view keyword) {
+  auto parsed = parse_conninfo(conninfo);
+  for (auto* option = parsed.get(); option->keyword != nullptr; ++option) {
+    if (keyword == option->keyword && option->val != nullptr && *option->val != '\0') return true;
+  }
+  return false;
 }
 
 // "host=... port=... dbname=... user=..." of what libpq will use, without the password.
@@ -84,11 +92,48 @@ std::string describe_target(const ConnectOptions& options) {
 
 void notice_receiver(void* arg, const PGresult* result) {
   auto* impl = static_cast<Connection::Impl*>(arg);
+  // A server restarting after a crash says so in a WARNING (57P02) just before it closes the connection;
+  // kept so that the loss is reported as CrashShutdown rather than a bare EOF.
+  const char* code = PQresultErrorField(result, PG_DIAG_SQLSTATE);
+  if (code != nullptr && std::string_view(code) == "57P02") impl->crash_notice = diagnostics_of(result, nullptr);
   if (!impl->notice_handler) return;
   try {
     impl->notice_handler(*diagnostics_of(result, nullptr));
   } catch (...) {  // a handler's exception must not unwind through libpq
   }
+}
+
+// When a wait of `timeout` from now ends; nullopt when that lies beyond what the clock can represent
+// (milliseconds::max() as "no limit" must not overflow into a deadline in the past).
+std::optional<Clock::time_point> deadline_after(std::chrono::milliseconds timeout) {
+  const auto now = Clock::now();
+  if (timeout >= std::chrono::duration_cast<std::chrono::milliseconds>(Clock::time_point::max() - now)) {
+    return std::nullopt;
+  }
+  return now + timeout;
+}
+
+// poll()'s timeout for waiting until `until`: 0 to INT_MAX milliseconds.
+int poll_milliseconds(Clock::time_point until) {
+  const auto left = std::chrono::ceil<std::chrono::milliseconds>(until - Clock::now()).count();
+  return static_cast<int>(std::clamp<std::int64_t>(left, 0, std::numeric_limits<int>::max()));
+}
+
+std::chrono::milliseconds checked_timeout(std::chrono::milliseconds timeout) {
+  if (timeout.count() < 0) throw InterfaceError("a timeout cannot be negative");
+  return timeout;
+}
+
+// Whether the connection is gone. libpq reports a failed write (the server closed its end) as an error
+// result without a SQLSTATE while the status still says OK, until it reads the end of the stream: for such
+// an error, read what is left (a few times, since one read may stop at data before the end).
+bool connection_lost(PGconn* conn, const PGresult* error) {
+  if (PQstatus(conn) == CONNECTION_BAD) return true;
+  if (error == nullptr || PQresultErrorField(error, PG_DIAG_SQLSTATE) != nullptr) return false;
+  for (int i = 0; i < 3 && PQstatus(conn) != CONNECTION_BAD; ++i) {
+    if (PQconsumeInput(conn) == 0) break;
+  }
+  return PQstatus(conn) == CONNECTION_BAD;
 }
 
 bool is_stale_statement(const Diagnostics& d) {
@@ -168,6 +213,7 @@ Connection::Impl::Impl(const ConnectOptions& options)
       cache_options(options.statement_cache),
       cache(options.statement_cache.capacity),
       query_timeout(options.query_timeout) {
+  if (query_timeout) detail::checked_timeout(*query_timeout);
   std::vector<std::pair<std::string, std::string>> settings;
   // The first dbname is expanded as a conninfo string; later ones are plain values that override.
   settings.emplace_back("dbname", options.conninfo);
@@ -184,6 +230,11 @@ Connection::Impl::Impl(const ConnectOptions& options)
   add("sslmode", options.sslmode);
   add("sslrootcert", options.sslrootcert);
   add("target_session_attrs", options.target_session_attrs);
+  // pgkit validates and sends UTF-8 throughout, so that is the default; a client_encoding asked for in
+  // the conninfo, in `parameters` or by PGCLIENTENCODING still wins.
+  if (!detail::conninfo_sets(options.conninfo, "client_encoding") && std::getenv("PGCLIENTENCODING") == nullptr) {
+    add("client_encoding", "UTF8");
+  }
   for (const auto& [keyword, value] : options.parameters) {
     if (keyword.empty()) throw InterfaceError("a connection parameter has an empty name");
     settings.emplace_back(keyword, value);
@@ -209,8 +260,9 @@ Connection::Impl::Impl(const ConnectOptions& options)
         diagnostics->message_primary.find("invalid URI") != std::string::npos) {
       throw InterfaceError("invalid connection parameters: " + detail::redact_libpq_message(diagnostics->message_primary));
     }
-    throw ConnectionFailure(fmt::format("cannot connect to {}: {}", description, diagnostics->message_primary),
-                            std::move(diagnostics));
+    // The message first: the order in which arguments are evaluated is unspecified.
+    const std::string message = fmt::format("cannot connect to {}: {}", description, diagnostics->message_primary);
+    throw ConnectionFailure(message, std::move(diagnostics));
   }
   description = fmt::format("host={} port={} dbname={} user={}", PQhost(conn), PQport(conn), PQdb(conn), PQuser(conn));
   PQsetNoticeReceiver(conn, &detail::notice_receiver, this);
@@ -225,11 +277,13 @@ Connection::Impl::~Impl() {
 }
 
 void Connection::Impl::check_usable() const {
-  if (conn == nullptr) throw InterfaceError("the connection is closed");
+  // Lost first: pgkit closes a connection it gave up on (a server that ignored a cancel), and that is
+  // a loss to report, not a close the caller asked for.
   if (broken) {
     throw ConnectionLost(
         fmt::format("the connection to {} was lost ({}); open a new one", description, broken_reason));
   }
+  if (conn == nullptr) throw InterfaceError("the connection is closed");
   if (streaming) throw InterfaceError("a RowStream is reading from this connection; finish or destroy it first");
   if (in_pipeline) throw InterfaceError("a Pipeline owns this connection; finish or destroy it first");
 }
@@ -245,8 +299,8 @@ void Connection::Impl::throw_send_failure(std::string_view what) {
   auto diagnostics = detail::diagnostics_of(nullptr, conn);
   if (PQstatus(conn) == CONNECTION_BAD) {
     mark_broken(diagnostics->message_primary);
-    throw ConnectionLost(fmt::format("{}: connection lost: {}", what, diagnostics->message_primary),
-                         std::move(diagnostics));
+    const std::string message = fmt::format("{}: connection lost: {}", what, diagnostics->message_primary);
+    throw ConnectionLost(message, std::move(diagnostics));
   }
   throw InterfaceError(fmt::format("{}: {}", what, diagnostics->message_primary));
 }
@@ -259,16 +313,32 @@ std::shared_ptr<PGcancel> Connection::Impl::cancel_object() {
   return cancel_state->cancel;
 }
 
-Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeout) {
+Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeout, detail::RowVisitor* visitor) {
   using detail::Clock;
   std::optional<Clock::time_point> deadline;
-  if (timeout) deadline = Clock::now() + *timeout;
+  if (timeout) deadline = detail::deadline_after(*timeout);
   std::optional<detail::AsyncCancel> cancel;
   Clock::time_point cancel_deadline{};
   bool copy_refused = false;
   detail::PGresultPtr last = detail::own(nullptr);
   detail::PGresultPtr error = detail::own(nullptr);
-
+  // Single-row results go to the visitor as they come; column descriptions are read once.
+  detail::ColumnsCopy row_columns;
+  // The visitor threw (a row that does not convert): read the rest without decoding, then rethrow. No
+  // cancel: that would abort the caller's transaction over a client-side mistake.
+  std::exception_ptr visitor_failure;
+  const auto visit = [&](PGresult* result, bool is_row) {
+    const bool first = row_columns.empty();
+    if (first) row_columns.read(result);
+    const detail::ResultData data(result, row_columns.columns());  // owns and clears the result
+    if (visitor_failure) return;
+    try {
+      if (first) visitor->on_columns(data);
+      if (is_row) visitor->on_row(Row(&data, 0));
+    } catch (...) {
+      visitor_failure = std::current_exception();
+    }
+  };
   for (;;) {
     if (deadline) {
       while (PQisBusy(conn) != 0) {
@@ -288,15 +358,20 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
                                           timeout->count(), description));
         }
         const auto wait_until = cancel ? cancel_deadline : *deadline;
-        const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wait_until - now).count();
         pollfd fd{PQsocket(conn), POLLIN, 0};
-        if (::poll(&fd, 1, static_cast<int>(std::max<long>(wait_ms, 0))) < 0 && errno != EINTR) break;
+        if (::poll(&fd, 1, detail::poll_milliseconds(wait_until)) < 0 && errno != EINTR) break;
         if (PQconsumeInput(conn) == 0) break;  // PQgetResult reports the failure
       }
     }
     PGresult* result = PQgetResult(conn);
     if (result == nullptr) break;
-    switch (PQresultStatus(result)) {
+    const auto status = PQresultStatus(result);
+    if (visitor != nullptr &&
+        (status == PGRES_SINGLE_TUPLE || (status == PGRES_TUPLES_OK && row_columns.empty()))) {
+      visit(result, status == PGRES_SINGLE_TUPLE);
+      continue;
+    }
+    switch (status) {
       case PGRES_COPY_IN:
         PQputCopyEnd(conn, "pgkit: COPY runs through copy_in(), not exec()");
         copy_refused = true;
@@ -326,14 +401,16 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
     mark_broken("a cancel request could not be delivered");
   }
 
-  if (PQstatus(conn) == CONNECTION_BAD) {
+  if (detail::connection_lost(conn, error.get())) {
     auto diagnostics = detail::diagnostics_of(error.get(), conn);
+    if (diagnostics->sqlstate.empty() && crash_notice) diagnostics = crash_notice;
     mark_broken(diagnostics->message_primary);
     const std::string text = fmt::format("connection to {} lost: {}", description, detail::error_text(*diagnostics));
     if (diagnostics->sqlstate == "57P01") throw AdminShutdown(text, std::move(diagnostics));
     if (diagnostics->sqlstate == "57P02") throw CrashShutdown(text, std::move(diagnostics));
     throw ConnectionLost(text, std::move(diagnostics));
   }
+  if (visitor_failure) std::rethrow_exception(visitor_failure);
   if (error) {
     auto diagnostics = detail::diagnostics_of(error.get(), conn);
     std::string text = detail::error_text(*diagnostics);
@@ -343,18 +420,9 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
   if (copy_refused) {
     throw InterfaceError("COPY cannot run through exec(); use copy_in() or copy_out() (pgkit/copy.hpp)");
   }
+  if (visitor != nullptr) return Result();
   if (!last) throw InterfaceError("the server returned no result");
   return detail::make_result(last.release());
-}
-
-Result Connection::Impl::run_unnamed(std::string_view sql, const Params& params,
-                                     std::optional<std::chrono::milliseconds> timeout) {
-  const std::string text(sql);
-  if (PQsendQueryParams(conn, text.c_str(), static_cast<int>(params.size()), params.types().data(),
-                        params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
-    throw_send_failure("cannot send the statement");
-  }
-  return collect(timeout ? timeout : query_timeout);
 }
 
 Result Connection::Impl::command(std::string_view sql, std::optional<std::chrono::milliseconds> timeout) {
@@ -370,24 +438,96 @@ void Connection::Impl::deallocate_pending() {
   // DEALLOCATE is refused inside a failed transaction: wait for a better moment.
   const auto status = PQtransactionStatus(conn);
   if (status != PQTRANS_IDLE && status != PQTRANS_INTRANS) return;
-  std::string script;
-  for (const auto& name : pending) script += "DEALLOCATE " + detail::quote_identifier(name) + ";";
+  // A statement may be gone already (the application ran DEALLOCATE ALL or DISCARD ALL): deallocating it
+  // again would fail an unrelated call, and abort the transaction it runs in. So only what still exists
+  // goes, in one round trip. The names are pgkit's own (pgkit_<n>), safe inside the quotes.
+  std::string script = "DO $pgkit$BEGIN";
+  for (const auto& name : pending) {
+    script += fmt::format(" IF EXISTS (SELECT FROM pg_catalog.pg_prepared_statements WHERE name = '{}') THEN "
+                          "EXECUTE 'DEALLOCATE {}'; END IF;",
+                          name, detail::quote_identifier(name));
+  }
+  script += " END$pgkit$";
   pending.clear();
   command(script);
 }
 
+namespace {
+
+// Types whose text form costs no more than their binary one, to produce or to read.
+bool text_is_as_good(Oid type) {
+  switch (type) {
+    case oid::bool_:
+    case oid::int2:
+    case oid::int4:
+    case oid::int8:
+    case oid::oid:
+    case oid::text:
+    case oid::varchar:
+    case oid::bpchar:
+    case oid::name:
+    case oid::char_:
+    case oid::json:
+    case oid::jsonb:
+    case oid::xml:
+    case oid::unknown:
+    case oid::numeric:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Binary results, except where the columns hold numeric and nothing that binary does better:
+// numeric's binary form is base 10000, which the server builds and pgkit turns back into decimal
+// text, while its text form is what both ends want (measured in bench/: text is the faster choice).
+Format preferred_result_format(const PGresult* description) {
+  bool has_numeric = false;
+  for (int i = 0, n = PQnfields(description); i < n; ++i) {
+    const Oid type = PQftype(description, i);
+    if (!text_is_as_good(type)) return Format::binary;
+    has_numeric = has_numeric || type == oid::numeric;
+  }
+  return has_numeric ? Format::text : Format::binary;
+}
+
+}  // namespace
+
 void Connection::Impl::prepare_entry(detail::StatementCache::Entry& entry) {
-  std::string name = fmt::format("pgkit_{}", next_statement++);
-  if (PQsendPrepare(conn, name.c_str(), entry.sql.c_str(), static_cast<int>(entry.types.size()),
-                    entry.types.data()) == 0) {
+  std::string name = fmt::format("{}{}", detail::automatic_statement_prefix, next_statement++);
+  // Parse and Describe in one round trip (pipeline mode): the description chooses the result format.
+  if (PQenterPipelineMode(conn) == 0) throw_send_failure("cannot enter pipeline mode");
+  // Reads what the pipeline still owes (each command's results, then the sync) and leaves pipeline
+  // mode. A connection that cannot get there is broken: marked so rather than waited on forever.
+  const auto leave_pipeline = [&] {
+    for (int command_ends = 0; command_ends < 8;) {
+      if (PQexitPipelineMode(conn) != 0) return;
+      if (PQstatus(conn) == CONNECTION_BAD) break;
+      PGresult* rest = PQgetResult(conn);
+      if (rest == nullptr) {
+        ++command_ends;
+        continue;
+      }
+      PQclear(rest);
+    }
+    mark_broken("could not leave pipeline mode after preparing a statement");
+  };
+  if (PQsendPrepare(conn, name.c_str(), entry.sql.c_str(), static_cast<int>(entry.types.size()), entry.types.data()) ==
+          0 ||
+      PQsendDescribePrepared(conn, name.c_str()) == 0 || PQpipelineSync(conn) == 0) {
+    leave_pipeline();
     throw_send_failure("cannot prepare the statement");
   }
   try {
     collect(query_timeout);
+    const Result description = collect(query_timeout);
+    entry.result_format = preferred_result_format(description.data()->result);
   } catch (...) {
+    if (conn != nullptr) leave_pipeline();
     cache.remove(entry);
     throw;
   }
+  leave_pipeline();
   entry.name = std::move(name);
 }
 
@@ -415,13 +555,18 @@ int checked_placeholders(std::string_view sql, std::size_t given) {
 
 }  // namespace
 
-Result Connection::Impl::run(std::string_view sql, const Params& params,
-                             std::optional<std::chrono::milliseconds> timeout) {
-  check_usable();
-  deallocate_pending();
+detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, const Params& params) {
+  const auto send_unnamed = [&] {
+    const std::string text(sql);
+    if (PQsendQueryParams(conn, text.c_str(), static_cast<int>(params.size()), params.types().data(),
+                          params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
+      throw_send_failure("cannot send the statement");
+    }
+  };
   if (!cache_options.enabled) {
     checked_placeholders(sql, params.size());
-    return run_unnamed(sql, params, timeout);
+    send_unnamed();
+    return nullptr;
   }
   auto* entry = cache.find(sql, params.types());
   if (entry == nullptr) {
@@ -432,29 +577,41 @@ Result Connection::Impl::run(std::string_view sql, const Params& params,
   }
   ++entry->executions;
   if (!entry->prepared()) {
-    if (entry->executions < std::max(1u, cache_options.prepare_threshold)) return run_unnamed(sql, params, timeout);
+    if (entry->executions < std::max(1u, cache_options.prepare_threshold)) {
+      send_unnamed();
+      return nullptr;
+    }
     prepare_entry(*entry);
   }
+  if (PQsendQueryPrepared(conn, entry->name.c_str(), static_cast<int>(params.size()), params.values().data(),
+                          params.lengths().data(), params.formats().data(),
+                          static_cast<int>(entry->result_format)) == 0) {
+    throw_send_failure("cannot send the statement");
+  }
+  return entry;
+}
+
+Result Connection::Impl::run(std::string_view sql, const Params& params,
+                             std::optional<std::chrono::milliseconds> timeout, detail::RowVisitor* visitor) {
+  check_usable();
+  deallocate_pending();
   const bool autocommit = PQtransactionStatus(conn) == PQTRANS_IDLE;
   for (int attempt = 0;; ++attempt) {
-    if (PQsendQueryPrepared(conn, entry->name.c_str(), static_cast<int>(params.size()), params.values().data(),
-                            params.lengths().data(), params.formats().data(), 1) == 0) {
-      throw_send_failure("cannot send the statement");
+    auto* entry = send(sql, params);
+    if (visitor != nullptr && PQsetSingleRowMode(conn) == 0) {
+      collect(std::nullopt);
+      throw InterfaceError("cannot switch to single-row mode");
     }
     try {
-      return collect(timeout ? timeout : query_timeout);
+      return collect(timeout ? timeout : query_timeout, visitor);
     } catch (const DatabaseError& e) {
-      // The table changed under the cached plan, or someone deallocated the statement: prepare again.
-      // Only outside a transaction block: inside one the error has aborted the transaction already.
-      if (!detail::is_stale_statement(e.diagnostics())) throw;
-      const std::string sql_text = entry->sql;
-      const std::vector<Oid> types = entry->types;
-      if (e.sqlstate() == "26000") entry->name.clear();  // nothing to deallocate
+      // The table changed under the cached plan, or someone deallocated the statement: forget it and
+      // run the text again (it is prepared anew). Only outside a transaction block: inside one the
+      // error has aborted the transaction already. Either error comes before any row.
+      if (entry == nullptr || !detail::is_stale_statement(e.diagnostics())) throw;
+      if (e.sqlstate() == "26000") entry->name.clear();  // nothing left to deallocate
       cache.remove(*entry);
       if (!autocommit || attempt > 0) throw;
-      entry = &cache.insert(sql_text, types, checked_placeholders(sql_text, params.size()));
-      entry->executions = 1;
-      prepare_entry(*entry);
     }
   }
 }
@@ -492,39 +649,51 @@ Connection::Connection(Connection&&) noexcept = default;
 Connection& Connection::operator=(Connection&&) noexcept = default;
 Connection::~Connection() = default;
 
-Result Connection::run(std::string_view sql, const Params& params) { return impl_->run(sql, params, std::nullopt); }
-Result Connection::run_prepared(const PreparedStatement& statement, const Params& params) {
-  return impl_->run_prepared(statement, params, std::nullopt);
+void Connection::run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor) {
+  live().run(sql, params, std::nullopt, &visitor);
 }
-Params& Connection::scratch_params() { return impl_->scratch; }
+Result Connection::run(std::string_view sql, const Params& params) { return live().run(sql, params, std::nullopt); }
 
-Result TimedConnection::run(std::string_view sql, const Params& params) {
-  return conn_.impl().run(sql, params, timeout_);
+Result Connection::run_prepared(const PreparedStatement& statement, const Params& params) {
+  return live().run_prepared(statement, params, std::nullopt);
 }
+Params& Connection::scratch_params() { return live().scratch; }
+
+void TimedConnection::run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor) {
+  conn_.impl().run(sql, params, detail::checked_timeout(timeout_), &visitor);
+}
+Result TimedConnection::run(std::string_view sql, const Params& params) {
+  return conn_.impl().run(sql, params, detail::checked_timeout(timeout_));
+}
+
 Result TimedConnection::run_prepared(const PreparedStatement& statement, const Params& params) {
-  return conn_.impl().run_prepared(statement, params, timeout_);
+  return conn_.impl().run_prepared(statement, params, detail::checked_timeout(timeout_));
 }
 Params& TimedConnection::scratch_params() { return conn_.impl().scratch; }
 
-Result Connection::execute_script(std::string_view sql) { return impl_->command(sql); }
+Result Connection::execute_script(std::string_view sql) { return live().command(sql); }
 
 PreparedStatement Connection::prepare(std::string_view name, std::string_view sql) {
-  impl_->check_usable();
+  live().check_usable();
   if (name.empty() || name.size() > 63 || name.find('\0') != std::string_view::npos) {
     throw InterfaceError("a prepared statement needs a name of 1 to 63 bytes without NUL");
+  }
+  if (name.starts_with(detail::automatic_statement_prefix)) {
+    throw InterfaceError(fmt::format("prepared statement names starting with \"{}\" are reserved for pgkit's cache",
+                                     detail::automatic_statement_prefix));
   }
   const auto scan = detail::scan_sql(sql);
   if (scan.several_statements) throw InterfaceError("a prepared statement holds one statement");
   const std::string name_text(name);
   const std::string sql_text(sql);
-  if (PQsendPrepare(impl_->conn, name_text.c_str(), sql_text.c_str(), 0, nullptr) == 0) {
-    impl_->throw_send_failure("cannot prepare the statement");
+  if (PQsendPrepare(live().conn, name_text.c_str(), sql_text.c_str(), 0, nullptr) == 0) {
+    live().throw_send_failure("cannot prepare the statement");
   }
-  impl_->collect(impl_->query_timeout);
-  if (PQsendDescribePrepared(impl_->conn, name_text.c_str()) == 0) {
-    impl_->throw_send_failure("cannot describe the statement");
+  live().collect(live().query_timeout);
+  if (PQsendDescribePrepared(live().conn, name_text.c_str()) == 0) {
+    live().throw_send_failure("cannot describe the statement");
   }
-  const Result description = impl_->collect(impl_->query_timeout);
+  const Result description = live().collect(live().query_timeout);
   const PGresult* described = description.data()->result;
   std::vector<Oid> types;
   for (int i = 0, n = PQnparams(described); i < n; ++i) types.push_back(PQparamtype(described, i));
@@ -532,18 +701,20 @@ PreparedStatement Connection::prepare(std::string_view name, std::string_view sq
 }
 
 void Connection::deallocate(const PreparedStatement& statement) {
-  impl_->command("DEALLOCATE " + detail::quote_identifier(statement.name()));
+  live().command("DEALLOCATE " + detail::quote_identifier(statement.name()));
 }
 
 void Connection::clear_statement_cache() {
-  impl_->command("DEALLOCATE ALL");
-  impl_->cache.clear();
+  live().check_usable();
+  // Not DEALLOCATE ALL: statements made with prepare() are the application's, not the cache's.
+  live().cache.evict_all();
+  live().deallocate_pending();  // now, or at the next chance when the transaction has failed
 }
 
 CancelHandle Connection::cancel_handle() {
-  if (impl_->conn == nullptr) throw InterfaceError("the connection is closed");
-  impl_->cancel_object();
-  return CancelHandle(impl_->cancel_state);
+  if (live().conn == nullptr) throw InterfaceError("the connection is closed");
+  live().cancel_object();
+  return CancelHandle(live().cancel_state);
 }
 
 bool CancelHandle::cancel(std::string* error) const {
@@ -562,10 +733,10 @@ bool CancelHandle::cancel(std::string* error) const {
   return false;
 }
 
-void Connection::listen(std::string_view channel) { impl_->command("LISTEN " + detail::quote_identifier(channel)); }
+void Connection::listen(std::string_view channel) { live().command("LISTEN " + detail::quote_identifier(channel)); }
 
 void Connection::unlisten(std::string_view channel) {
-  impl_->command("UNLISTEN " + detail::quote_identifier(channel));
+  live().command("UNLISTEN " + detail::quote_identifier(channel));
 }
 
 void Connection::notify(std::string_view channel, std::string_view payload) {
@@ -586,49 +757,48 @@ std::optional<Notification> next_notification(PGconn* conn) {
 }  // namespace
 
 std::optional<Notification> Connection::wait_for_notification(std::chrono::milliseconds timeout) {
-  impl_->check_usable();
+  live().check_usable();
   if (timeout.count() < 0) throw InterfaceError("the timeout cannot be negative");
-  const auto deadline = detail::Clock::now() + timeout;
+  const auto deadline = detail::deadline_after(timeout);  // nullopt: wait as long as it takes
   for (;;) {
-    if (PQconsumeInput(impl_->conn) == 0) impl_->throw_send_failure("waiting for notifications");
-    if (auto notification = next_notification(impl_->conn)) return notification;
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - detail::Clock::now()).count();
-    if (left <= 0) return std::nullopt;
-    pollfd fd{PQsocket(impl_->conn), POLLIN, 0};
-    if (::poll(&fd, 1, static_cast<int>(left)) < 0 && errno != EINTR) {
+    if (PQconsumeInput(live().conn) == 0) live().throw_send_failure("waiting for notifications");
+    if (auto notification = next_notification(live().conn)) return notification;
+    if (deadline && detail::Clock::now() >= *deadline) return std::nullopt;
+    pollfd fd{PQsocket(live().conn), POLLIN, 0};
+    if (::poll(&fd, 1, deadline ? detail::poll_milliseconds(*deadline) : -1) < 0 && errno != EINTR) {
       throw OperationalError(fmt::format("poll failed: {}", std::strerror(errno)));
     }
   }
 }
 
 std::vector<Notification> Connection::take_notifications() {
-  impl_->check_usable();
-  if (PQconsumeInput(impl_->conn) == 0) impl_->throw_send_failure("reading notifications");
+  live().check_usable();
+  if (PQconsumeInput(live().conn) == 0) live().throw_send_failure("reading notifications");
   std::vector<Notification> out;
-  while (auto notification = next_notification(impl_->conn)) out.push_back(std::move(*notification));
+  while (auto notification = next_notification(live().conn)) out.push_back(std::move(*notification));
   return out;
 }
 
 void Connection::set_notice_handler(std::function<void(const Diagnostics&)> handler) {
-  impl_->notice_handler = std::move(handler);
+  live().notice_handler = std::move(handler);
 }
 
-int Connection::server_version() const { return impl_->conn != nullptr ? PQserverVersion(impl_->conn) : 0; }
+int Connection::server_version() const { return live().conn != nullptr ? PQserverVersion(live().conn) : 0; }
 
 std::optional<std::string> Connection::parameter_status(std::string_view name) const {
-  if (impl_->conn == nullptr) return std::nullopt;
-  const char* value = PQparameterStatus(impl_->conn, std::string(name).c_str());
+  if (live().conn == nullptr) return std::nullopt;
+  const char* value = PQparameterStatus(live().conn, std::string(name).c_str());
   return value != nullptr ? std::optional<std::string>(value) : std::nullopt;
 }
 
-std::string Connection::database() const { return impl_->conn != nullptr ? PQdb(impl_->conn) : ""; }
-std::string Connection::user() const { return impl_->conn != nullptr ? PQuser(impl_->conn) : ""; }
-std::string Connection::host() const { return impl_->conn != nullptr ? PQhost(impl_->conn) : ""; }
-int Connection::backend_pid() const { return impl_->conn != nullptr ? PQbackendPID(impl_->conn) : 0; }
+std::string Connection::database() const { return live().conn != nullptr ? PQdb(live().conn) : ""; }
+std::string Connection::user() const { return live().conn != nullptr ? PQuser(live().conn) : ""; }
+std::string Connection::host() const { return live().conn != nullptr ? PQhost(live().conn) : ""; }
+int Connection::backend_pid() const { return live().conn != nullptr ? PQbackendPID(live().conn) : 0; }
 
 TransactionStatus Connection::transaction_status() const {
-  if (impl_->conn == nullptr || impl_->broken) return TransactionStatus::unknown;
-  switch (PQtransactionStatus(impl_->conn)) {
+  if (live().conn == nullptr || live().broken) return TransactionStatus::unknown;
+  switch (PQtransactionStatus(live().conn)) {
     case PQTRANS_IDLE: return TransactionStatus::idle;
     case PQTRANS_ACTIVE: return TransactionStatus::active;
     case PQTRANS_INTRANS: return TransactionStatus::in_transaction;
@@ -641,37 +811,42 @@ bool Connection::is_open() const noexcept {
   return impl_ && impl_->conn != nullptr && !impl_->broken && PQstatus(impl_->conn) == CONNECTION_OK;
 }
 
-std::string Connection::describe() const { return impl_->description; }
-int Connection::transaction_depth() const noexcept { return impl_->transaction_depth; }
+std::string Connection::describe() const { return live().description; }
+int Connection::transaction_depth() const noexcept { return live().transaction_depth; }
 
 void Connection::close() noexcept {
-  if (!impl_ || impl_->conn == nullptr) return;
+  if (!impl_ || live().conn == nullptr) return;
   {
-    const std::lock_guard lock(impl_->cancel_state->mutex);
-    impl_->cancel_state->cancel.reset();
+    const std::lock_guard lock(live().cancel_state->mutex);
+    live().cancel_state->cancel.reset();
   }
-  PQfinish(impl_->conn);
-  impl_->conn = nullptr;
+  PQfinish(live().conn);
+  live().conn = nullptr;
 }
 
-pg_conn* Connection::native_handle() const noexcept { return impl_->conn; }
+pg_conn* Connection::native_handle() const noexcept { return impl_ ? impl_->conn : nullptr; }
+
+Connection::Impl& Connection::live() const {
+  if (!impl_) throw InterfaceError("this Connection was moved from; use the one it was moved to");
+  return *impl_;
+}
 
 // ---------------------------------------------------------------------------------------------------
 // Streaming
 
 RowStream Connection::start_stream(std::string_view sql, const Params& params) {
-  impl_->check_usable();
+  live().check_usable();
   checked_placeholders(sql, params.size());
   const std::string text(sql);
-  if (PQsendQueryParams(impl_->conn, text.c_str(), static_cast<int>(params.size()), params.types().data(),
+  if (PQsendQueryParams(live().conn, text.c_str(), static_cast<int>(params.size()), params.types().data(),
                         params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
-    impl_->throw_send_failure("cannot send the statement");
+    live().throw_send_failure("cannot send the statement");
   }
-  if (PQsetSingleRowMode(impl_->conn) == 0) {
-    impl_->collect(std::nullopt);
+  if (PQsetSingleRowMode(live().conn) == 0) {
+    live().collect(std::nullopt);
     throw InterfaceError("cannot switch to single-row mode");
   }
-  impl_->streaming = true;
+  live().streaming = true;
   return RowStream(*this);
 }
 
@@ -720,11 +895,13 @@ void RowStream::advance() {
     return;
   }
   auto diagnostics = detail::diagnostics_of(result, impl.conn);
+  const bool lost = detail::connection_lost(impl.conn, result);
   PQclear(result);
   while (PGresult* rest = PQgetResult(impl.conn)) PQclear(rest);
-  if (PQstatus(impl.conn) == CONNECTION_BAD) {
+  if (lost || PQstatus(impl.conn) == CONNECTION_BAD) {
     impl.mark_broken(diagnostics->message_primary);
-    throw ConnectionLost("connection lost while streaming: " + detail::error_text(*diagnostics), std::move(diagnostics));
+    const std::string message = "connection lost while streaming: " + detail::error_text(*diagnostics);
+    throw ConnectionLost(message, std::move(diagnostics));
   }
   const std::string text = detail::error_text(*diagnostics);
   throw_database_error(text, std::move(diagnostics));

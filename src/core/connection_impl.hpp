@@ -26,6 +26,9 @@ struct CancelHandle::State {
 
 namespace detail {
 
+// Names of automatically prepared statements; prepare() refuses names starting with it.
+inline constexpr std::string_view automatic_statement_prefix = "pgkit_";
+
 using Clock = std::chrono::steady_clock;
 using PGresultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
@@ -63,18 +66,20 @@ struct Connection::Impl {
 
   // Throws when the connection cannot run a statement now (closed, lost, streaming).
   void check_usable() const;
-  // Runs one statement through the cache policy.
-  Result run(std::string_view sql, const Params& params, std::optional<std::chrono::milliseconds> timeout);
+  // Runs one statement through the cache policy. With a visitor, rows go to it as they arrive
+  // (single-row mode) and the returned Result is empty.
+  Result run(std::string_view sql, const Params& params, std::optional<std::chrono::milliseconds> timeout,
+             detail::RowVisitor* visitor = nullptr);
+  // Sends one statement through the cache policy; returns its cache entry when it went prepared.
+  detail::StatementCache::Entry* send(std::string_view sql, const Params& params);
   Result run_prepared(const PreparedStatement& statement, const Params& params,
                       std::optional<std::chrono::milliseconds> timeout);
-  // A statement without the cache (parsed anew each time), binary results.
-  Result run_unnamed(std::string_view sql, const Params& params, std::optional<std::chrono::milliseconds> timeout);
   // A simple-protocol command (transaction control, LISTEN, scripts): text results, last result kept.
   Result command(std::string_view sql, std::optional<std::chrono::milliseconds> timeout = std::nullopt);
 
   // After a PQsend*: reads every result, keeps the last, throws the first error. Honours the deadline
   // by cancelling, then closing the connection if the server does not answer the cancel.
-  Result collect(std::optional<std::chrono::milliseconds> timeout);
+  Result collect(std::optional<std::chrono::milliseconds> timeout, detail::RowVisitor* visitor = nullptr);
   // Called when libpq reports a failure: marks the connection broken when it is, and throws.
   [[noreturn]] void throw_send_failure(std::string_view what);
   // Marks the connection lost: every later call fails fast with ConnectionLost.
@@ -93,6 +98,7 @@ struct Connection::Impl {
   Params scratch;
   std::shared_ptr<CancelHandle::State> cancel_state = std::make_shared<CancelHandle::State>();
   std::function<void(const Diagnostics&)> notice_handler;
+  std::shared_ptr<Diagnostics> crash_notice;  // the server's "crash of another server process" warning
   int transaction_depth = 0;
   bool broken = false;
   std::string broken_reason;

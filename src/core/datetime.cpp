@@ -17,18 +17,51 @@ constexpr std::int32_t date_minus_infinity = std::numeric_limits<std::int32_t>::
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
-void append_year_month_day(std::int32_t unix_days, std::string& out, bool& before_christ) {
-  const std::chrono::year_month_day ymd{std::chrono::sys_days{std::chrono::days{unix_days}}};
-  int year = static_cast<int>(ymd.year());
-  before_christ = year <= 0;
-  if (before_christ) year = 1 - year;  // astronomical year 0 is 1 BC
-  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}", year, static_cast<unsigned>(ymd.month()),
-                 static_cast<unsigned>(ymd.day()));
+// Proleptic Gregorian calendar over 64-bit day counts (H. Hinnant's algorithms): PostgreSQL's dates
+// reach year 5874897, std::chrono::year only 32767.
+struct CivilDate {
+  std::int64_t year;  // astronomical: 0 is 1 BC
+  unsigned month;
+  unsigned day;
+};
+
+CivilDate civil_from_unix_days(std::int64_t days) {
+  days += 719'468;
+  const std::int64_t era = (days >= 0 ? days : days - 146'096) / 146'097;
+  const auto day_of_era = static_cast<unsigned>(days - era * 146'097);
+  const unsigned year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36'524 - day_of_era / 146'096) / 365;
+  const unsigned day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+  const unsigned shifted_month = (5 * day_of_year + 2) / 153;  // March is 0
+  const unsigned day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+  const unsigned month = shifted_month < 10 ? shifted_month + 3 : shifted_month - 9;
+  return {static_cast<std::int64_t>(year_of_era) + era * 400 + (month <= 2 ? 1 : 0), month, day};
 }
 
-void append_clock(std::int64_t microseconds, std::string& out) {
-  const std::int64_t seconds = microseconds / 1'000'000;
-  const std::int64_t fraction = microseconds % 1'000'000;
+std::int64_t unix_days_from_civil(std::int64_t year, unsigned month, unsigned day) {
+  year -= month <= 2 ? 1 : 0;
+  const std::int64_t era = (year >= 0 ? year : year - 399) / 400;
+  const auto year_of_era = static_cast<unsigned>(year - era * 400);
+  const unsigned day_of_year = (153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1;
+  const unsigned day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+  return era * 146'097 + static_cast<std::int64_t>(day_of_era) - 719'468;
+}
+
+unsigned days_in_month(std::int64_t year, unsigned month) {
+  static constexpr unsigned lengths[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+  return month == 2 && leap ? 29 : lengths[month - 1];
+}
+
+void append_year_month_day(std::int64_t unix_days, std::string& out, bool& before_christ) {
+  const CivilDate date = civil_from_unix_days(unix_days);
+  before_christ = date.year <= 0;
+  const std::int64_t year = before_christ ? 1 - date.year : date.year;  // astronomical year 0 is 1 BC
+  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}", year, date.month, date.day);
+}
+
+void append_clock(std::uint64_t microseconds, std::string& out) {
+  const std::uint64_t seconds = microseconds / 1'000'000;
+  const std::uint64_t fraction = microseconds % 1'000'000;
   fmt::format_to(std::back_inserter(out), "{:02}:{:02}:{:02}", seconds / 3600, seconds / 60 % 60, seconds % 60);
   if (fraction != 0) {
     std::string digits = fmt::format("{:06}", fraction);
@@ -93,19 +126,18 @@ class Scanner {
 };
 
 // "YYYY-MM-DD" -> days since the Unix epoch (BC handled by the caller).
-std::int32_t scan_date(Scanner& scan, bool before_christ) {
+std::int64_t scan_date(Scanner& scan, bool before_christ) {
   const std::int64_t year = scan.number(4);
   scan.expect('-');
   const std::int64_t month = scan.number(2);
   scan.expect('-');
   const std::int64_t day = scan.number(2);
   const std::int64_t astronomical = before_christ ? 1 - year : year;
-  if (astronomical > 32767 || astronomical < -32767) scan.fail();
-  const std::chrono::year_month_day ymd{std::chrono::year{static_cast<int>(astronomical)},
-                                        std::chrono::month{static_cast<unsigned>(month)},
-                                        std::chrono::day{static_cast<unsigned>(day)}};
-  if (!ymd.ok()) scan.fail();
-  return static_cast<std::int32_t>(std::chrono::sys_days(ymd).time_since_epoch().count());
+  if (astronomical > 10'000'000 || astronomical < -10'000'000 || month < 1 || month > 12 || day < 1 ||
+      day > days_in_month(astronomical, static_cast<unsigned>(month))) {
+    scan.fail();
+  }
+  return unix_days_from_civil(astronomical, static_cast<unsigned>(month), static_cast<unsigned>(day));
 }
 
 std::int64_t scan_clock(Scanner& scan) {
@@ -125,8 +157,10 @@ bool ends_with_bc(std::string_view text) { return text.ends_with(" BC"); }
 
 std::int64_t decode_timestamp(const Field& field, bool with_time_zone) {
   const std::string_view target = with_time_zone ? "std::chrono::sys_time" : "std::chrono::local_time";
-  if (field.type() != (with_time_zone ? oid::timestamptz : oid::timestamp) && field.type() != oid::unspecified &&
-      field.type() != oid::unknown && field.type() != oid::text) {
+  // A text-format array element of a type pgkit does not know has no type; anything else must be the
+  // timestamp kind asked for, in either format (the binary form of text is no timestamp).
+  if (field.type() != (with_time_zone ? oid::timestamptz : oid::timestamp) &&
+      (field.is_binary() || field.type() != oid::unspecified)) {
     field.fail(target, with_time_zone ? "it is not a timestamp with time zone (timestamp reads as std::chrono::local_time)"
                                       : "it is not a timestamp without time zone (timestamptz reads as std::chrono::sys_time)");
   }
@@ -144,17 +178,24 @@ std::int64_t decode_timestamp(const Field& field, bool with_time_zone) {
   const bool bc = ends_with_bc(text);
   const std::int64_t days = scan_date(scan, bc);
   scan.expect(' ');
-  std::int64_t micros = days * microseconds_per_day + scan_clock(scan);
+  const std::int64_t clock = scan_clock(scan);
+  std::int64_t offset = 0;
   if (scan.peek('+') || scan.peek('-')) {
     const bool east = scan.accept('+');
     if (!east) scan.expect('-');
-    std::int64_t offset = scan.number(2) * 3600;
+    offset = scan.number(2) * 3600;
     if (scan.accept(':')) offset += scan.number(2) * 60;
     if (scan.accept(':')) offset += scan.number(2);
-    micros -= (east ? offset : -offset) * 1'000'000;
+    if (!east) offset = -offset;
   }
   if (bc) scan.accept(" BC");
   if (!scan.done()) scan.fail();
+  // PostgreSQL's last years (to 294276) are beyond 64-bit microseconds since 1970.
+  std::int64_t micros = 0;
+  if (__builtin_mul_overflow(days, microseconds_per_day, &micros) || __builtin_add_overflow(micros, clock, &micros) ||
+      __builtin_sub_overflow(micros, offset * 1'000'000, &micros)) {
+    field.fail(target, "out of range");
+  }
   return micros;
 }
 
@@ -178,9 +219,29 @@ void timestamp_to_text(std::int64_t unix_microseconds, bool with_time_zone, std:
   }
   const std::int64_t days = floor_div(unix_microseconds, microseconds_per_day);
   bool bc = false;
-  append_year_month_day(static_cast<std::int32_t>(days), out, bc);
+  append_year_month_day(days, out, bc);
   out += ' ';
-  append_clock(unix_microseconds - days * microseconds_per_day, out);
+  append_clock(static_cast<std::uint64_t>(unix_microseconds - days * microseconds_per_day), out);
+  if (with_time_zone) out += "+00";
+  if (bc) out += " BC";
+}
+
+void binary_timestamp_to_text(const Field& field, std::string& out) {
+  const bool with_time_zone = field.type() == oid::timestamptz;
+  if (!field.is_binary() || field.size() != 8 || (!with_time_zone && field.type() != oid::timestamp)) {
+    field.fail("std::string", "it is not a binary timestamp");
+  }
+  const auto pg = static_cast<std::int64_t>(load_be64(field.data()));
+  if (pg == timestamp_infinity || pg == timestamp_minus_infinity) {
+    out += pg == timestamp_infinity ? "infinity" : "-infinity";
+    return;
+  }
+  // Counted from 2000-01-01 here: the latest timestamps do not fit in microseconds since 1970.
+  const std::int64_t days = floor_div(pg, microseconds_per_day);
+  bool bc = false;
+  append_year_month_day(days + pg_epoch_unix_days, out, bc);
+  out += ' ';
+  append_clock(static_cast<std::uint64_t>(pg - days * microseconds_per_day), out);
   if (with_time_zone) out += "+00";
   if (bc) out += " BC";
 }
@@ -195,15 +256,19 @@ std::int32_t decode_date(const Field& field) {
     }
     return days + pg_epoch_unix_days;
   }
+  if (field.type() != oid::date && field.type() != oid::unspecified) field.fail("a date", "it is not a date");
   if (field.bytes() == "infinity" || field.bytes() == "-infinity") {
     field.fail("a date", "it is infinite; C++ dates have no infinity");
   }
   Scanner scan(field, "a date");
   const bool bc = ends_with_bc(field.bytes());
-  days = scan_date(scan, bc);
+  const std::int64_t unix_days = scan_date(scan, bc);
   if (bc) scan.accept(" BC");
   if (!scan.done()) scan.fail();
-  return days;
+  if (unix_days > std::numeric_limits<std::int32_t>::max() || unix_days < std::numeric_limits<std::int32_t>::min()) {
+    scan.fail();
+  }
+  return static_cast<std::int32_t>(unix_days);
 }
 
 void encode_date(std::int32_t unix_days, std::string& out) {
@@ -223,13 +288,18 @@ std::int64_t decode_time(const Field& field) {
     if (field.type() != oid::time) field.fail("std::chrono::hh_mm_ss", "it is not a time without time zone");
     return static_cast<std::int64_t>(load_be64(field.data()));
   }
+  if (field.type() != oid::time && field.type() != oid::unspecified) {
+    field.fail("std::chrono::hh_mm_ss", "it is not a time without time zone");
+  }
   Scanner scan(field, "std::chrono::hh_mm_ss");
   const std::int64_t micros = scan_clock(scan);
   if (!scan.done()) scan.fail();
   return micros;
 }
 
-void time_to_text(std::int64_t microseconds, std::string& out) { append_clock(microseconds, out); }
+void time_to_text(std::int64_t microseconds, std::string& out) {
+  append_clock(static_cast<std::uint64_t>(microseconds), out);
+}
 
 Interval decode_interval(const Field& field) {
   if (field.is_binary()) {
@@ -237,6 +307,9 @@ Interval decode_interval(const Field& field) {
     return Interval{static_cast<std::int32_t>(load_be32(field.data() + 12)),
                     static_cast<std::int32_t>(load_be32(field.data() + 8)),
                     static_cast<std::int64_t>(load_be64(field.data()))};
+  }
+  if (field.type() != oid::interval && field.type() != oid::unspecified) {
+    field.fail("pgkit::Interval", "it is not an interval");
   }
   // IntervalStyle 'postgres': "1 year 2 mons -3 days +04:05:06.789".
   Interval value;
@@ -301,32 +374,32 @@ Interval decode_interval(const Field& field) {
   return value;
 }
 
+// As the server writes IntervalStyle 'postgres': only exactly 1 is singular ("-1 days"), and a positive
+// part right after a negative one carries a '+' ("-1 years +2 days").
 void interval_to_text(const Interval& value, std::string& out) {
-  const auto plural = [](std::int64_t n, const char* one, const char* many) { return n == 1 || n == -1 ? one : many; };
-  const std::int32_t years = value.months / 12;
-  const std::int32_t months = value.months % 12;
-  bool any = false;
-  bool negative_before = false;
-  const auto add = [&](std::int64_t amount, const char* one, const char* many) {
+  bool first = true;
+  bool after_negative = false;
+  const auto add = [&](std::int64_t amount, std::string_view unit) {
     if (amount == 0) return;
-    if (any) out += ' ';
-    fmt::format_to(std::back_inserter(out), "{} {}", amount, plural(amount, one, many));
-    any = true;
-    negative_before = negative_before || amount < 0;
+    if (!first) out += ' ';
+    if (after_negative && amount > 0) out += '+';
+    fmt::format_to(std::back_inserter(out), "{} {}{}", amount, unit, amount == 1 ? "" : "s");
+    after_negative = amount < 0;
+    first = false;
   };
-  add(years, "year", "years");
-  add(months, "mon", "mons");
-  add(value.days, "day", "days");
-  if (value.microseconds != 0 || !any) {
-    if (any) out += ' ';
-    std::int64_t micros = value.microseconds;
-    if (micros < 0) {
+  add(value.months / 12, "year");
+  add(value.months % 12, "mon");
+  add(value.days, "day");
+  if (value.microseconds != 0 || first) {
+    if (!first) out += ' ';
+    auto magnitude = static_cast<std::uint64_t>(value.microseconds);
+    if (value.microseconds < 0) {
       out += '-';
-      micros = -micros;
-    } else if (negative_before) {
+      magnitude = 0 - magnitude;
+    } else if (after_negative) {
       out += '+';
     }
-    append_clock(micros, out);
+    append_clock(magnitude, out);
   }
 }
 

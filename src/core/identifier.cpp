@@ -12,16 +12,28 @@ namespace {
 // PostgreSQL truncates longer names silently (NAMEDATALEN - 1), which would make two names one.
 constexpr std::size_t max_identifier_bytes = 63;
 
+// The name for a message: at most about 40 bytes of it, cut between characters, with control characters
+// and bytes that are not UTF-8 written as \xNN, so the message itself is always valid UTF-8.
 std::string shown(std::string_view name) {
+  constexpr std::size_t budget = 40;
   std::string out;
-  for (unsigned char c : name.substr(0, 40)) {
-    if (c < 0x20 || c == 0x7F) {
+  std::size_t i = 0;
+  while (i < name.size() && i < budget) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    const std::size_t length = c < 0x80 ? 1 : c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;
+    if (c >= 0x80 && i + length <= name.size() && is_valid_utf8(name.substr(i, length))) {
+      out.append(name.substr(i, length));
+      i += length;
+      continue;
+    }
+    if (c < 0x20 || c >= 0x7F) {
       out += fmt::format("\\x{:02x}", c);
     } else {
       out += static_cast<char>(c);
     }
+    ++i;
   }
-  return name.size() > 40 ? out + "..." : out;
+  return i < name.size() ? out + "..." : out;
 }
 
 }  // namespace

@@ -12,10 +12,10 @@
 namespace pgkit {
 namespace {
 
-// numeric's limits (PostgreSQL's NUMERIC_MAX_* and its input's exponent bound).
+// numeric's limits (PostgreSQL's NUMERIC_MAX_* and its input's exponent bound, INT_MAX / 2).
 constexpr std::size_t max_integer_digits = 131072;
 constexpr std::size_t max_fraction_digits = 16383;
-constexpr int max_exponent = 1000;
+constexpr long max_exponent = std::numeric_limits<int>::max() / 2;
 
 constexpr std::uint16_t sign_positive = 0x0000;
 constexpr std::uint16_t sign_negative = 0x4000;
@@ -60,12 +60,21 @@ std::string canonical(std::string_view original) {
     ++i;
     const char* begin = text.data() + i;
     if (i < text.size() && text[i] == '+') ++begin;
+    // One sign at most: from_chars would take the '-' of "1e+-5".
+    if (begin != text.data() + i && begin != text.data() + text.size() && *begin == '-') {
+      invalid(original, "bad exponent");
+    }
     const auto [ptr, ec] = std::from_chars(begin, text.data() + text.size(), exponent);
     if (ec != std::errc() || ptr == begin) invalid(original, "bad exponent");
-    if (exponent > max_exponent || exponent < -max_exponent) invalid(original, "exponent out of range");
+    if (exponent >= max_exponent || exponent <= -max_exponent) invalid(original, "exponent out of range");
     i = static_cast<std::size_t>(ptr - text.data());
   }
   if (i != text.size()) invalid(original, "unexpected characters");
+  // Beyond this the value cannot fit numeric's digit limits, except zero, whose value a large positive
+  // exponent does not change; the bound also keeps the strings built below small.
+  const auto exponent_bound = static_cast<long>(max_integer_digits + max_fraction_digits + digits.size());
+  if (exponent > exponent_bound && digits.find_first_not_of('0') == std::string::npos) exponent = exponent_bound;
+  if (exponent > exponent_bound || exponent < -exponent_bound) invalid(original, "the value overflows numeric");
 
   // Move the decimal point by the exponent.
   const long point = static_cast<long>(integer_digits) + exponent;
@@ -158,7 +167,12 @@ double Decimal::to_double() const {
   if (is_infinite()) return is_negative() ? -HUGE_VAL : HUGE_VAL;
   double value = 0;
   const auto [ptr, ec] = std::from_chars(text_.data(), text_.data() + text_.size(), value);
-  if (ec == std::errc::result_out_of_range) return is_negative() ? -HUGE_VAL : HUGE_VAL;
+  if (ec == std::errc::result_out_of_range) {
+    // The nearest double: infinity for a huge value, zero for a tiny one (its integer part is 0).
+    const bool tiny = text_.starts_with("0") || text_.starts_with("-0");
+    if (tiny) return is_negative() ? -0.0 : 0.0;
+    return is_negative() ? -HUGE_VAL : HUGE_VAL;
+  }
   return value;
 }
 
@@ -224,6 +238,13 @@ void encode_numeric(const Decimal& value, std::string& out) {
 
 Decimal decode_numeric(const Field& field) {
   if (!field.is_binary()) {
+    // The server's own numeric output is canonical already: no need to parse it again.
+    if (field.type() == oid::numeric) return Decimal(Decimal::Canonical{}, std::string(field.bytes()));
+    // Only the types read in binary format too, so a value reads the same in both formats.
+    if (field.type() != oid::int2 && field.type() != oid::int4 && field.type() != oid::int8 &&
+        field.type() != oid::unspecified) {
+      field.fail("pgkit::Decimal", "it is not numeric or an integer type");
+    }
     try {
       return Decimal(field.bytes());
     } catch (const ConversionError& e) {
@@ -241,11 +262,12 @@ Decimal decode_numeric(const Field& field) {
   }
   const char* p = field.data();
   if (field.size() < 8) field.fail("pgkit::Decimal", "truncated binary numeric");
-  const auto ndigits = static_cast<std::int16_t>(load_be16(p));
+  // Unsigned, as numeric_send writes it: the largest numerics have more than 32767 base-10000 digits.
+  const std::uint16_t ndigits = load_be16(p);
   const auto weight = static_cast<std::int16_t>(load_be16(p + 2));
   const std::uint16_t sign = load_be16(p + 4);
   const std::uint16_t dscale = load_be16(p + 6);
-  if (ndigits < 0 || field.size() != 8 + 2 * static_cast<std::size_t>(ndigits)) {
+  if (field.size() != 8 + 2 * static_cast<std::size_t>(ndigits)) {
     field.fail("pgkit::Decimal", "malformed binary numeric");
   }
   if (sign == sign_nan) return Decimal::nan();
@@ -254,45 +276,50 @@ Decimal decode_numeric(const Field& field) {
   if ((sign != sign_positive && sign != sign_negative) || dscale > 0x3FFF) {
     field.fail("pgkit::Decimal", "malformed binary numeric");
   }
+  // One pass into a buffer: this runs for every numeric of every row read, so no per-character appends.
+  const auto* digits = reinterpret_cast<const unsigned char*>(p + 8);
   const auto digit = [&](long index) -> unsigned {
     if (index < 0 || index >= ndigits) return 0;
-    const unsigned d = load_be16(p + 8 + 2 * index);
-    if (d > 9999) field.fail("pgkit::Decimal", "malformed binary numeric digit");
-    return d;
+    return (static_cast<unsigned>(digits[2 * index]) << 8) | digits[2 * index + 1];
   };
-  std::string text;
-  text.reserve(static_cast<std::size_t>(std::max<long>(weight + 1, 1)) * 4 + dscale + 2);
+  const std::size_t integer_groups = weight >= 0 ? static_cast<std::size_t>(weight) + 1 : 1;
+  const std::size_t capacity = 1 + integer_groups * 4 + 1 + dscale + 4;
+  char stack_buffer[128];
+  std::string heap_buffer;
+  char* buffer = stack_buffer;
+  if (capacity > sizeof stack_buffer) {
+    heap_buffer.resize(capacity);
+    buffer = heap_buffer.data();
+  }
+  char* out = buffer;
   bool nonzero = false;
-  for (long i = 0; i < ndigits; ++i) nonzero = nonzero || digit(i) != 0;
-  if (sign == sign_negative && nonzero) text.push_back('-');
+  const auto put4 = [&](unsigned d) {
+    if (d > 9999) field.fail("pgkit::Decimal", "malformed binary numeric digit");
+    nonzero = nonzero || d != 0;
+    out[0] = static_cast<char>('0' + d / 1000);
+    out[1] = static_cast<char>('0' + d / 100 % 10);
+    out[2] = static_cast<char>('0' + d / 10 % 10);
+    out[3] = static_cast<char>('0' + d % 10);
+    out += 4;
+  };
+  *out++ = '-';  // dropped below unless negative and nonzero
   if (weight < 0) {
-    text.push_back('0');
+    *out++ = '0';
   } else {
-    char buffer[8];
-    for (long i = 0; i <= weight; ++i) {
-      const unsigned d = digit(i);
-      if (i == 0) {
-        text.append(buffer, std::to_chars(buffer, buffer + sizeof buffer, d).ptr);
-      } else {
-        text.push_back(static_cast<char>('0' + d / 1000));
-        text.push_back(static_cast<char>('0' + d / 100 % 10));
-        text.push_back(static_cast<char>('0' + d / 10 % 10));
-        text.push_back(static_cast<char>('0' + d % 10));
-      }
-    }
+    const unsigned first = digit(0);
+    if (first > 9999) field.fail("pgkit::Decimal", "malformed binary numeric digit");
+    nonzero = first != 0;
+    out = std::to_chars(out, out + 4, first).ptr;
+    for (long i = 1; i <= weight; ++i) put4(digit(i));
   }
   if (dscale > 0) {
-    text.push_back('.');
-    const std::size_t start = text.size();
-    for (long index = weight + 1; text.size() - start < dscale; ++index) {
-      const unsigned d = digit(index);
-      text.push_back(static_cast<char>('0' + d / 1000));
-      text.push_back(static_cast<char>('0' + d / 100 % 10));
-      text.push_back(static_cast<char>('0' + d / 10 % 10));
-      text.push_back(static_cast<char>('0' + d % 10));
-    }
-    text.resize(start + dscale);
+    *out++ = '.';
+    char* const fraction = out;
+    for (long index = weight + 1; out - fraction < dscale; ++index) put4(digit(index));
+    out = fraction + dscale;
   }
+  const bool negative = sign == sign_negative && nonzero;
+  std::string text(buffer + (negative ? 0 : 1), out);
   return Decimal(Decimal::Canonical{}, std::move(text));
 }
 

@@ -8,7 +8,8 @@ void Params::push_external(Oid type, Format format, const char* data, std::size_
   types_.push_back(type);
   formats_.push_back(static_cast<int>(format));
   lengths_.push_back(static_cast<int>(size));
-  external_.push_back(data);
+  // An empty vector or span may have no data pointer, and a null pointer would send NULL.
+  external_.push_back(data != nullptr ? data : "");
   offsets_.push_back(std::string::npos);
 }
 

@@ -10,10 +10,24 @@ namespace detail {
 
 ResultData::ResultData(PGresult* res) : result(res), rows(static_cast<std::size_t>(PQntuples(res))) {
   const int count = PQnfields(res);
-  columns.reserve(static_cast<std::size_t>(count));
+  own_columns.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
-    columns.push_back({PQfname(res, i), PQftype(res, i), PQfformat(res, i) == 1 ? Format::binary : Format::text});
+    own_columns.push_back({PQfname(res, i), PQftype(res, i), PQfformat(res, i) == 1 ? Format::binary : Format::text});
   }
+  columns = own_columns;
+}
+
+void ColumnsCopy::read(const PGresult* result) {
+  const int count = PQnfields(result);
+  names_.clear();
+  columns_.clear();
+  names_.reserve(static_cast<std::size_t>(count));  // no reallocation: columns_ views these strings
+  for (int i = 0; i < count; ++i) names_.emplace_back(PQfname(result, i));
+  for (int i = 0; i < count; ++i) {
+    columns_.push_back({names_[static_cast<std::size_t>(i)], PQftype(result, i),
+                        PQfformat(result, i) == 1 ? Format::binary : Format::text});
+  }
+  read_ = true;
 }
 
 Field field_at(const ResultData& data, std::size_t row, std::size_t column) {
@@ -23,9 +37,23 @@ Field field_at(const ResultData& data, std::size_t row, std::size_t column) {
   const ResultColumn& info = data.columns[column];
   const int r = static_cast<int>(row);
   const int c = static_cast<int>(column);
-  if (PQgetisnull(data.result, r, c) != 0) return Field::null(info.type, info.format, info.name);
-  return Field(PQgetvalue(data.result, r, c), static_cast<std::size_t>(PQgetlength(data.result, r, c)), info.type,
-               info.format, info.name);
+  const int length = PQgetlength(data.result, r, c);
+  if (length == 0 && PQgetisnull(data.result, r, c) != 0) return Field::null(info.type, info.format, info.name);
+  return Field(PQgetvalue(data.result, r, c), static_cast<std::size_t>(length), info.type, info.format, info.name);
+}
+
+void fields_at(const ResultData& data, std::size_t row, std::span<const std::size_t> columns, Field* out) {
+  const int r = static_cast<int>(row);
+  PGresult* const result = data.result;
+  for (const std::size_t column : columns) {
+    const ResultColumn& info = data.columns[column];  // the readers found these columns in this result
+    const int c = static_cast<int>(column);
+    // Only a zero-length value can be NULL, so most fields skip the PQgetisnull call.
+    const int length = PQgetlength(result, r, c);
+    *out++ = (length == 0 && PQgetisnull(result, r, c) != 0)
+                 ? Field::null(info.type, info.format, info.name)
+                 : Field(PQgetvalue(result, r, c), static_cast<std::size_t>(length), info.type, info.format, info.name);
+  }
 }
 
 namespace {

@@ -18,7 +18,11 @@ StatementCache::Entry* StatementCache::find(std::string_view sql, std::span<cons
 
 StatementCache::Entry& StatementCache::insert(std::string_view sql, std::span<const Oid> types, int placeholders) {
   while (entries_.size() >= capacity_) erase(std::prev(entries_.end()));
-  entries_.push_front(Entry{std::string(sql), std::vector<Oid>(types.begin(), types.end()), placeholders, 0, {}});
+  Entry entry;
+  entry.sql = std::string(sql);
+  entry.types.assign(types.begin(), types.end());
+  entry.placeholders = placeholders;
+  entries_.push_front(std::move(entry));
   index_[entries_.front().sql].push_back(entries_.begin());
   return entries_.front();
 }
@@ -41,6 +45,10 @@ void StatementCache::erase(Iterator it) {
   iterators.erase(std::find(iterators.begin(), iterators.end(), it));
   if (iterators.empty()) index_.erase(bucket);  // before the key's string goes with the entry
   entries_.erase(it);
+}
+
+void StatementCache::evict_all() {
+  while (!entries_.empty()) erase(std::prev(entries_.end()));
 }
 
 void StatementCache::clear() noexcept {

@@ -2,7 +2,7 @@
 // out. Keyed by the SQL text and the parameter types it was prepared with.
 #pragma once
 
-#include <pgkit/oid.hpp>
+#include <pgkit/types.hpp>
 
 #include <list>
 #include <span>
@@ -21,6 +21,7 @@ class StatementCache {
     int placeholders = 0;     // highest $n in sql
     unsigned executions = 0;  // so far, prepared or not
     std::string name;         // the server-side name once prepared
+    Format result_format = Format::binary;  // chosen from the result's column types when prepared
     [[nodiscard]] bool prepared() const noexcept { return !name.empty(); }
   };
 
@@ -33,6 +34,8 @@ class StatementCache {
   void remove(const Entry& entry);
   // Forgets everything; prepared names are not queued (the caller deallocated them all).
   void clear() noexcept;
+  // Forgets everything, queueing every prepared name for deallocation.
+  void evict_all();
 
   // Names of evicted or removed prepared statements still to DEALLOCATE on the server.
   std::vector<std::string>& pending_deallocations() noexcept { return pending_; }

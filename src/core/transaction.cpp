@@ -64,6 +64,8 @@ Transaction::~Transaction() {
 void Transaction::commit() {
   if (!active_) throw InterfaceError("the transaction is no longer active (committed or rolled back already)");
   auto& impl = conn_.impl();
+  // A lost connection resets the depth: report the loss, not a nesting mistake.
+  impl.check_usable();
   if (impl.transaction_depth != depth_) {
     throw InterfaceError("transactions must end in the reverse order they began (an inner one is still open)");
   }
@@ -72,7 +74,11 @@ void Transaction::commit() {
   if (is_savepoint()) {
     if (PQtransactionStatus(impl.conn) == PQTRANS_INERROR) {
       impl.command("ROLLBACK TO SAVEPOINT " + savepoint_name(depth_));
-      throw InFailedSqlTransaction("an error inside the savepoint aborted it; it was rolled back instead of released");
+      auto diagnostics = std::make_shared<Diagnostics>();
+      diagnostics->sqlstate = "25P02";  // as for a failed top-level transaction
+      diagnostics->message_primary = "an error inside the savepoint aborted it; it was rolled back instead of released";
+      const std::string message = diagnostics->message_primary;
+      throw InFailedSqlTransaction(message, std::move(diagnostics));
     }
     impl.command("RELEASE SAVEPOINT " + savepoint_name(depth_));
     return;
@@ -83,7 +89,8 @@ void Transaction::commit() {
     auto diagnostics = std::make_shared<Diagnostics>();
     diagnostics->sqlstate = "25P02";
     diagnostics->message_primary = "the transaction was aborted by an earlier error and has been rolled back";
-    throw InFailedSqlTransaction(diagnostics->message_primary, std::move(diagnostics));
+    const std::string message = diagnostics->message_primary;  // before the move below
+    throw InFailedSqlTransaction(message, std::move(diagnostics));
   }
 }
 

@@ -9,8 +9,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <initializer_list>
 
 namespace pgkit {
 
@@ -50,6 +52,76 @@ Oid element_type_of(Oid array_type) {
 }
 
 bool is_array_type(Oid type) { return element_type_of(type) != oid::unspecified; }
+
+// Built-in types pgkit knows that are not arrays: their bytes are never read as one, whatever they hold.
+bool is_known_scalar(Oid type) {
+  switch (type) {
+    case oid::bool_:
+    case oid::bytea:
+    case oid::char_:
+    case oid::name:
+    case oid::int8:
+    case oid::int2:
+    case oid::int4:
+    case oid::text:
+    case oid::oid:
+    case oid::json:
+    case oid::xml:
+    case oid::float4:
+    case oid::float8:
+    case oid::unknown:
+    case oid::bpchar:
+    case oid::varchar:
+    case oid::date:
+    case oid::time:
+    case oid::timestamp:
+    case oid::timestamptz:
+    case oid::interval:
+    case oid::timetz:
+    case oid::numeric:
+    case oid::uuid:
+    case oid::jsonb:
+      return true;
+    default:
+      return false;
+  }
+}
+
+// A text-format value is parsed only when its type is one whose binary form the C++ type reads too,
+// so a value reads the same whichever format its result came in (a statement's second run may get
+// text results where the first got binary ones). Elements of text-format arrays of types pgkit does
+// not know have no type, and are parsed.
+void require_text_source(const Field& field, std::initializer_list<Oid> accepted, std::string_view target,
+                         std::string_view reason) {
+  if (field.type() == oid::unspecified) return;
+  if (std::find(accepted.begin(), accepted.end(), field.type()) == accepted.end()) field.fail(target, reason);
+}
+
+// PostgreSQL's float output (extra_float_digits = 1, the default): the shortest text that reads back
+// exactly, in fixed notation for decimal exponents from -4 to below `max_fixed_exponent` (15 for
+// double precision, 6 for real), in scientific notation otherwise, as printf's %g does.
+template <class F>
+void append_shortest_float(std::string& out, F value, int max_fixed_exponent) {
+  if (std::isnan(value)) {
+    out += "NaN";
+    return;
+  }
+  if (std::isinf(value)) {
+    out += value > 0 ? "Infinity" : "-Infinity";
+    return;
+  }
+  char buffer[64];
+  const auto scientific = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::scientific);
+  const char* e = std::find(buffer, scientific.ptr, 'e');
+  int exponent = 0;
+  if (e != scientific.ptr) std::from_chars(e + (e[1] == '+' ? 2 : 1), scientific.ptr, exponent);
+  if (value != 0 && (exponent < -4 || exponent >= max_fixed_exponent)) {
+    out.append(buffer, scientific.ptr);
+    return;
+  }
+  const auto fixed = std::to_chars(buffer, buffer + sizeof buffer, value, std::chars_format::fixed);
+  out.append(buffer, fixed.ptr);
+}
 
 // Types whose binary form is their text.
 bool binary_is_text(Oid type) {
@@ -129,8 +201,8 @@ std::optional<std::string> render_binary(const Field& field) {
       detail::append_integer_text(out, detail::decode_integer(field, std::numeric_limits<std::int64_t>::min(),
                                                               std::numeric_limits<std::int64_t>::max(), "int64"));
       return out;
-    case oid::float4:
-    case oid::float8: detail::append_floating_text(out, detail::decode_floating(field, "double")); return out;
+    case oid::float4: detail::append_float4_text(out, Type<float>::decode(field)); return out;
+    case oid::float8: detail::append_floating_text(out, Type<double>::decode(field)); return out;
     case oid::numeric: return detail::decode_numeric(field).str();
     case oid::uuid: return detail::decode_uuid(field).str();
     case oid::bytea: return hex_bytes(field.bytes());
@@ -140,10 +212,7 @@ std::optional<std::string> render_binary(const Field& field) {
     }
     case oid::time: detail::time_to_text(detail::decode_time(field), out); return out;
     case oid::timestamp:
-    case oid::timestamptz:
-      detail::timestamp_to_text(detail::decode_timestamp(field, field.type() == oid::timestamptz),
-                                field.type() == oid::timestamptz, out);
-      return out;
+    case oid::timestamptz: detail::binary_timestamp_to_text(field, out); return out;
     case oid::interval: detail::interval_to_text(detail::decode_interval(field), out); return out;
     default:
       if (is_array_type(field.type())) return render_array(field);
@@ -209,6 +278,7 @@ std::int64_t decode_integer(const Field& field, std::int64_t min, std::int64_t m
       default: field.fail(target, "it is not an integer type");
     }
   } else {
+    require_text_source(field, {oid::int2, oid::int4, oid::int8, oid::oid}, target, "it is not an integer type");
     const char* begin = field.data();
     const char* end = begin + field.size();
     const auto [ptr, ec] = std::from_chars(begin, end, value);
@@ -235,6 +305,8 @@ double decode_floating(const Field& field, std::string_view target) {
       default: field.fail(target, "it is not a number type");
     }
   }
+  require_text_source(field, {oid::float4, oid::float8, oid::int2, oid::int4, oid::int8, oid::numeric}, target,
+                      "it is not a number type");
   const std::string_view text = field.bytes();
   if (text == "NaN") return std::numeric_limits<double>::quiet_NaN();
   if (text == "Infinity") return std::numeric_limits<double>::infinity();
@@ -250,6 +322,7 @@ bool decode_bool(const Field& field) {
     if (field.type() != oid::bool_ || field.size() != 1) field.fail("bool", "it is not a boolean");
     return field.data()[0] != 0;
   }
+  require_text_source(field, {oid::bool_}, "bool", "it is not a boolean");
   const std::string_view text = field.bytes();
   if (text == "t" || text == "true") return true;
   if (text == "f" || text == "false") return false;
@@ -291,6 +364,7 @@ std::vector<std::byte> decode_bytea(const Field& field) {
     if (field.type() != oid::bytea) field.fail("pgkit::Bytes", "it is not bytea");
     return {begin, begin + bytes.size()};
   }
+  require_text_source(field, {oid::bytea}, "pgkit::Bytes", "it is not bytea");
   std::vector<std::byte> out;
   const auto hex = [&](char c) -> int {
     if (c >= '0' && c <= '9') return c - '0';
@@ -331,17 +405,9 @@ void append_integer_text(std::string& out, std::int64_t value) {
   out.append(buffer, result.ptr);
 }
 
-void append_floating_text(std::string& out, double value) {
-  if (std::isnan(value)) {
-    out += "NaN";
-  } else if (std::isinf(value)) {
-    out += value > 0 ? "Infinity" : "-Infinity";
-  } else {
-    char buffer[32];
-    const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
-    out.append(buffer, result.ptr);
-  }
-}
+void append_floating_text(std::string& out, double value) { append_shortest_float(out, value, 15); }
+
+void append_float4_text(std::string& out, float value) { append_shortest_float(out, value, 6); }
 
 void append_text_checked(std::string& out, std::string_view text, std::string_view what) {
   if (const auto at = text.find('\0'); at != std::string_view::npos) {
@@ -526,6 +592,7 @@ class TextArrayParser {
 }  // namespace
 
 void parse_array(const Field& field, int depth, ArrayContents& out) {
+  if (is_known_scalar(field.type())) field.fail("std::vector", "it is not an array");
   if (field.is_binary()) {
     parse_binary_array(field, depth, out);
   } else {

@@ -61,6 +61,7 @@ Uuid decode_uuid(const Field& field) {
     std::memcpy(bytes.data(), field.data(), 16);
     return Uuid(bytes);
   }
+  if (field.type() != oid::uuid && field.type() != oid::unspecified) field.fail("pgkit::Uuid", "it is not a uuid");
   try {
     return Uuid::parse(field.bytes());
   } catch (const ConversionError& e) {

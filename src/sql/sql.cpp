@@ -17,14 +17,22 @@ void Identifier::append_part(std::string_view part) {
 
 std::string Literal::quote(std::string_view text) {
   if (text.find('\0') != std::string_view::npos) throw InterfaceError("a literal cannot contain a NUL byte");
-  const bool backslash = text.find('\\') != std::string_view::npos;
-  std::string out = backslash ? "E'" : "'";
-  for (char c : text) {
-    if (c == '\'') out += '\'';
-    if (c == '\\') out += '\\';
-    out += c;
+  if (text.find('\\') == std::string_view::npos) {
+    std::string out = "'";
+    for (char c : text) {
+      if (c == '\'') out += '\'';
+      out += c;
+    }
+    return out + "'";
   }
-  return out + "'";
+  // A backslash: dollar quoting reads it as itself whatever standard_conforming_strings says. E'...' with
+  // doubled backslashes would not do: in client encodings such as SJIS, BIG5 or GBK the byte 0x5C can
+  // end a two-byte character, and the server would see one backslash escaping what follows.
+  std::string tag = "$q$";
+  for (int n = 1; (std::string(text) + tag).find(tag) != text.size(); ++n) tag = fmt::format("$q{}$", n);
+  std::string out;
+  out.reserve(text.size() + 2 * tag.size());
+  return out.append(tag).append(text).append(tag);
 }
 
 std::string Literal::cast_for(Oid type) {

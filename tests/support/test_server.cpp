@@ -1,6 +1,8 @@
 #include "test_server.hpp"
 
+#include <pgkit/connection.hpp>
 #include <pgkit/embedded.hpp>
+#include <pgkit/sql.hpp>
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -72,29 +74,6 @@ std::string quote_conninfo_value(std::string_view value) {
   return out + "'";
 }
 
-using Connection = std::unique_ptr<PGconn, decltype(&PQfinish)>;
-
-Connection connect_maintenance() {
-  Connection conn(PQconnectdb(server_conninfo().c_str()), &PQfinish);
-  if (PQstatus(conn.get()) != CONNECTION_OK) {
-    throw std::runtime_error(fmt::format("cannot connect to the test server: {}", PQerrorMessage(conn.get())));
-  }
-  return conn;
-}
-
-void run(PGconn* conn, const std::string& sql) {
-  std::unique_ptr<PGresult, decltype(&PQclear)> result(PQexec(conn, sql.c_str()), &PQclear);
-  if (PQresultStatus(result.get()) != PGRES_COMMAND_OK) {
-    throw std::runtime_error(fmt::format("{}: {}", sql, PQresultErrorMessage(result.get())));
-  }
-}
-
-std::string quote_identifier(PGconn* conn, std::string_view name) {
-  std::unique_ptr<char, decltype(&PQfreemem)> quoted(PQescapeIdentifier(conn, name.data(), name.size()), &PQfreemem);
-  if (!quoted) throw std::runtime_error(PQerrorMessage(conn));
-  return quoted.get();
-}
-
 std::string& suite_database() {
   static std::string name;
   return name;
@@ -113,9 +92,8 @@ std::string conninfo_for(std::string_view database) {
   std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)> options(
       PQconninfoParse(server_conninfo().c_str(), &error), &PQconninfoFree);
   if (!options) {
-    std::string message = error != nullptr ? error : "out of memory";
     PQfreemem(error);
-    throw std::runtime_error("cannot parse the test server's conninfo: " + message);
+    throw std::runtime_error("cannot parse the test server's conninfo");
   }
   std::string conninfo;
   for (auto* option = options.get(); option->keyword != nullptr; ++option) {
@@ -132,14 +110,14 @@ std::string create_database(std::string_view hint) {
     if (name.size() >= 63) break;
     name += std::isalnum(static_cast<unsigned char>(c)) != 0 ? static_cast<char>(std::tolower(c)) : '_';
   }
-  auto conn = connect_maintenance();
-  run(conn.get(), "CREATE DATABASE " + quote_identifier(conn.get(), name));
+  pgkit::Connection conn(server_conninfo());
+  conn.exec(pgkit::sql::SQL("CREATE DATABASE {}").format(pgkit::sql::Identifier(name)));
   return name;
 }
 
 void drop_database(std::string_view name) {
-  auto conn = connect_maintenance();
-  run(conn.get(), "DROP DATABASE IF EXISTS " + quote_identifier(conn.get(), name) + " WITH (FORCE)");
+  pgkit::Connection conn(server_conninfo());
+  conn.exec(pgkit::sql::SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(pgkit::sql::Identifier(name)));
 }
 
 void DatabaseTest::SetUpTestSuite() {

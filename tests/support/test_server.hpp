@@ -7,6 +7,8 @@
 //      so a test binary also runs on its own.
 #pragma once
 
+#include <pgkit/connection.hpp>
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -33,6 +35,8 @@ class DatabaseTest : public ::testing::Test {
   // conninfo of this suite's own, fresh database.
   static const std::string& database_url();
   static const std::string& database_name();
+  // A new connection to this suite's database.
+  static pgkit::Connection connect() { return pgkit::Connection(database_url()); }
 };
 
 }  // namespace pgkit::testing

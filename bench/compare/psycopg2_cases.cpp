@@ -1,0 +1,73 @@
+// psycopg2 runs in Debian's /usr/bin/python3 (the python3 first on PATH may be another build that
+// does not see python3-psycopg2). The conninfo goes through stdin, never argv.
+#include "cases.hpp"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+#include <string>
+
+extern char** environ;
+
+namespace pgkit::bench {
+namespace {
+
+constexpr const char* python = "/usr/bin/python3";
+
+double run_case(const std::string& name, const Workload& w) {
+  int to_child[2];
+  int from_child[2];
+  if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
+  std::string script = PGKIT_BENCH_PSYCOPG2_SCRIPT;
+  std::string count = std::to_string(w.count);
+  std::string program = python;
+  std::string case_name = name;
+  char* argv[] = {program.data(), script.data(), case_name.data(), count.data(), nullptr};
+  pid_t pid = 0;
+  const int spawned = ::posix_spawn(&pid, python, &actions, nullptr, argv, environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(to_child[0]);
+  ::close(from_child[1]);
+  if (spawned != 0) {
+    ::close(to_child[1]);
+    ::close(from_child[0]);
+    throw std::runtime_error("cannot run /usr/bin/python3");
+  }
+  const std::string input = w.conninfo + "\n";
+  [[maybe_unused]] const auto written = ::write(to_child[1], input.data(), input.size());
+  ::close(to_child[1]);
+  std::string output;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(from_child[0], buffer, sizeof buffer)) != 0;) {
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) break;
+    output.append(buffer, static_cast<std::size_t>(n));
+  }
+  ::close(from_child[0]);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const auto at = output.find("\"seconds\":");
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos) {
+    throw std::runtime_error("psycopg2 case failed (is python3-psycopg2 installed?)");
+  }
+  return std::stod(output.substr(at + 10));
+}
+
+}  // namespace
+
+void register_psycopg2(Registry& registry) {
+  auto& cases = registry["psycopg2"];
+  for (const char* name : {"select1", "point_select", "fetch_decode"}) {
+    cases[name] = [name = std::string(name)](const Workload& w) { return run_case(name, w); };
+  }
+}
+
+}  // namespace pgkit::bench
