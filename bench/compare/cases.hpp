@@ -35,13 +35,33 @@ void register_libpq(Registry& registry);
 void register_pqxx(Registry& registry);
 void register_psycopg2(Registry& registry);
 
-// Creates the tables the cases read (idempotent); `rows` rows in bench_rows.
+// Creates the tables the cases use (idempotent); `rows` rows in bench_rows.
 void prepare_fixtures(const std::string& conninfo, long rows);
+
+// The rows the write cases send: the same values for every implementation, made before the timing.
+struct SourceRow {
+  int id = 0;
+  std::string name;
+  std::string price;  // exact decimal text; each implementation turns it into its own type untimed
+  int qty = 0;
+};
+std::vector<SourceRow> source_rows(long count);
+
+// Empties `table` (untimed, before a write case) and, after it, checks that it holds `rows` rows.
+void truncate_table(const std::string& conninfo, const char* table);
+void expect_rows(const std::string& conninfo, const char* table, long rows);
 
 // The statements every implementation runs, so that they do the same work.
 inline constexpr const char* select_one_sql = "SELECT 1";
 inline constexpr const char* point_select_sql = "SELECT id, name, price, qty FROM bench_rows WHERE id = $1";
 inline constexpr const char* fetch_sql = "SELECT id, name, price, qty FROM bench_rows LIMIT $1";
 inline constexpr long fixture_rows = 200'000;
+// Write cases: the same columns as bench_rows, no index, emptied before every run.
+inline constexpr const char* insert_table = "bench_insert";
+inline constexpr const char* insert_sql = "INSERT INTO bench_insert (id, name, price, qty) VALUES ($1, $2, $3, $4)";
+inline constexpr const char* copy_table = "bench_copy";
+// COPY out reads all of bench_rows: through this query (pgkit, raw libpq, psycopg2) or the table itself
+// (libpqxx 6.4 streams whole tables only).
+inline constexpr const char* copy_out_query = "SELECT id, name, price, qty FROM bench_rows";
 
 }  // namespace pgkit::bench

@@ -1,10 +1,14 @@
 #include <pgkit/connection.hpp>
+#include <pgkit/copy.hpp>
+#include <pgkit/pipeline.hpp>
 
 #include "cases.hpp"
 
 #include <boost/describe/class.hpp>
 
 #include <chrono>
+#include <stdexcept>
+#include <tuple>
 
 namespace pgkit::bench {
 namespace {
@@ -53,6 +57,48 @@ double fetch_decode(const Workload& w) {
   return elapsed;
 }
 
+using Tuple = std::tuple<int, std::string, Decimal, int>;
+
+std::vector<Tuple> typed_rows(long count) {
+  std::vector<Tuple> rows;
+  for (auto& row : source_rows(count)) rows.emplace_back(row.id, std::move(row.name), Decimal(row.price), row.qty);
+  return rows;
+}
+
+double insert_many(const Workload& w) {
+  const auto rows = typed_rows(w.count);
+  truncate_table(w.conninfo, insert_table);
+  Connection conn(w.conninfo);
+  const auto start = Clock::now();
+  const auto inserted = execute_many(conn, insert_sql, rows);
+  const double elapsed = seconds_since(start);
+  if (inserted != w.count) throw std::runtime_error("wrong affected-row count");
+  expect_rows(w.conninfo, insert_table, w.count);
+  return elapsed;
+}
+
+double copy_in(const Workload& w) {
+  const auto rows = typed_rows(w.count);
+  truncate_table(w.conninfo, copy_table);
+  Connection conn(w.conninfo);
+  const auto start = Clock::now();
+  const auto copied = pgkit::copy_in(conn, copy_table, {"id", "name", "price", "qty"}, rows);
+  const double elapsed = seconds_since(start);
+  if (copied != w.count) throw std::runtime_error("wrong copied-row count");
+  expect_rows(w.conninfo, copy_table, w.count);
+  return elapsed;
+}
+
+double copy_out(const Workload& w) {
+  Connection conn(w.conninfo);
+  const auto start = Clock::now();
+  std::vector<Item> items;
+  pgkit::copy_out<Item>(conn, copy_out_query, [&](const Item& item) { items.push_back(item); });
+  const double elapsed = seconds_since(start);
+  if (static_cast<long>(items.size()) != w.count) throw std::runtime_error("wrong row count");
+  return elapsed;
+}
+
 }  // namespace
 
 void register_pgkit(Registry& registry) {
@@ -60,6 +106,9 @@ void register_pgkit(Registry& registry) {
   cases["select1"] = select_one;
   cases["point_select"] = point_select;
   cases["fetch_decode"] = fetch_decode;
+  cases["insert_many"] = insert_many;
+  cases["copy_in"] = copy_in;
+  cases["copy_out"] = copy_out;
 }
 
 }  // namespace pgkit::bench

@@ -65,7 +65,7 @@ double run_case(const std::string& name, const Workload& w) {
 
 void register_psycopg2(Registry& registry) {
   auto& cases = registry["psycopg2"];
-  for (const char* name : {"select1", "point_select", "fetch_decode"}) {
+  for (const char* name : {"select1", "point_select", "fetch_decode", "insert_many", "copy_in", "copy_out"}) {
     cases[name] = [name = std::string(name)](const Workload& w) { return run_case(name, w); };
   }
 }

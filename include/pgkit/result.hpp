@@ -33,13 +33,21 @@ struct is_tuple : std::false_type {};
 template <class... Ts>
 struct is_tuple<std::tuple<Ts...>> : std::true_type {};
 
+// A result column as the readers see it: the same for libpq results and binary COPY rows.
+struct ResultColumn {
+  std::string_view name;
+  Oid type = 0;
+  Format format = Format::text;
+};
+using Columns = std::span<const ResultColumn>;
+
+Columns columns_of(const ResultData& data) noexcept;
 Field field_at(const ResultData& data, std::size_t row, std::size_t column);
 // The fields of `row` at `columns`, in one call: what row readers use on their hot path.
 void fields_at(const ResultData& data, std::size_t row, std::span<const std::size_t> columns, Field* out);
-std::size_t column_count(const ResultData& data) noexcept;
-// Throws InterfaceError naming the result's columns when there is no column `name`.
-std::size_t column_index(const ResultData& data, std::string_view name);
-[[noreturn]] void throw_column_count(const ResultData& data, std::size_t expected);
+// Throws InterfaceError naming the columns there are when there is no column `name`.
+std::size_t column_index(Columns columns, std::string_view name);
+[[noreturn]] void throw_column_count(Columns columns, std::size_t expected);
 }  // namespace detail
 
 class Row {
@@ -145,55 +153,49 @@ class Result {
 
 namespace detail {
 
-// Column positions of a described struct's members, found once per result.
 template <class T>
-class StructReader {
+struct RowReader;
+
+// Reading one C++ value per row: a single column, a std::tuple of all columns, or a described struct
+// matched by column names. A reader is built once per result from its columns; read() takes a row of a
+// libpq result, decode() the fields of any row laid out like those columns (binary COPY).
+template <class T, std::size_t Width>
+class ReaderBase {
  public:
-  static constexpr std::size_t member_count = boost::mp11::mp_size<described_fields<T>>::value;
-
-  explicit StructReader(const ResultData& data) {
-    std::size_t i = 0;
-    boost::mp11::mp_for_each<described_fields<T>>([&](auto member) { columns_[i++] = column_index(data, member.name); });
-  }
-
   T read(const Row& row) const {
-    std::array<Field, member_count> fields;
+    std::array<Field, Width> fields;
     fields_at(*row.result_data(), row.index(), columns_, fields.data());
-    T value{};
-    std::size_t i = 0;
-    boost::mp11::mp_for_each<described_fields<T>>([&](auto member) {
-      using Member = std::remove_cvref_t<decltype(value.*member.pointer)>;
-      value.*member.pointer = fields[i++].template as<Member>();
-    });
-    return value;
+    return static_cast<const RowReaderOf<T>&>(*this).make(fields);
+  }
+  T decode(const Field* row_fields) const {
+    std::array<Field, Width> fields;
+    for (std::size_t i = 0; i < Width; ++i) fields[i] = row_fields[columns_[i]];
+    return static_cast<const RowReaderOf<T>&>(*this).make(fields);
   }
 
- private:
-  std::array<std::size_t, member_count> columns_{};
+ protected:
+  template <class U>
+  using RowReaderOf = RowReader<U>;
+  std::array<std::size_t, Width> columns_{};
 };
 
-// One-type reads: a single column, a tuple of all columns, or a described struct.
 template <class T>
-struct RowReader {
-  explicit RowReader(const ResultData& data) {
-    if (column_count(data) != 1) throw_column_count(data, 1);
+struct RowReader : ReaderBase<T, 1> {
+  explicit RowReader(Columns columns) {
+    if (columns.size() != 1) throw_column_count(columns, 1);
   }
-  T read(const Row& row) const { return row[std::size_t{0}].template as<T>(); }
+  explicit RowReader(const ResultData& data) : RowReader(columns_of(data)) {}
+  T make(const std::array<Field, 1>& fields) const { return fields[0].template as<T>(); }
 };
 
 template <class... Ts>
-struct RowReader<std::tuple<Ts...>> {
-  explicit RowReader(const ResultData& data) {
-    if (column_count(data) != sizeof...(Ts)) throw_column_count(data, sizeof...(Ts));
+struct RowReader<std::tuple<Ts...>> : ReaderBase<std::tuple<Ts...>, sizeof...(Ts)> {
+  explicit RowReader(Columns columns) {
+    if (columns.size() != sizeof...(Ts)) throw_column_count(columns, sizeof...(Ts));
+    for (std::size_t i = 0; i < sizeof...(Ts); ++i) this->columns_[i] = i;
   }
-  std::tuple<Ts...> read(const Row& row) const {
-    static constexpr std::array<std::size_t, sizeof...(Ts)> columns = [] {
-      std::array<std::size_t, sizeof...(Ts)> all{};
-      for (std::size_t i = 0; i < all.size(); ++i) all[i] = i;
-      return all;
-    }();
-    std::array<Field, sizeof...(Ts)> fields;
-    fields_at(*row.result_data(), row.index(), columns, fields.data());
+  explicit RowReader(const ResultData& data) : RowReader(columns_of(data)) {}
+  std::tuple<Ts...> make(const std::array<Field, sizeof...(Ts)>& fields) const {
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return std::tuple<Ts...>(fields[I].template as<Ts>()...);
     }(std::index_sequence_for<Ts...>{});
@@ -202,8 +204,23 @@ struct RowReader<std::tuple<Ts...>> {
 
 template <described_struct T>
   requires(!is_tuple<T>::value)
-struct RowReader<T> : StructReader<T> {
-  using StructReader<T>::StructReader;
+struct RowReader<T> : ReaderBase<T, boost::mp11::mp_size<described_fields<T>>::value> {
+  explicit RowReader(Columns columns) {
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<described_fields<T>>(
+        [&](auto member) { this->columns_[i++] = column_index(columns, member.name); });
+  }
+  explicit RowReader(const ResultData& data) : RowReader(columns_of(data)) {}
+  template <std::size_t N>
+  T make(const std::array<Field, N>& fields) const {
+    T value{};
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<described_fields<T>>([&](auto member) {
+      using Member = std::remove_cvref_t<decltype(value.*member.pointer)>;
+      value.*member.pointer = fields[i++].template as<Member>();
+    });
+    return value;
+  }
 };
 
 template <class... T>

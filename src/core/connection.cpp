@@ -103,6 +103,25 @@ void notice_receiver(void* arg, const PGresult* result) {
   }
 }
 
+// Whether the connection is gone. libpq reports a failed write (the server closed its end) as an error
+// result without a SQLSTATE while the status still says OK, until it reads the end of the stream: for such
+// an error, read what is left (a few times, since one read may stop at data before the end).
+bool connection_lost(PGconn* conn, const PGresult* error) {
+  if (PQstatus(conn) == CONNECTION_BAD) return true;
+  if (error == nullptr || PQresultErrorField(error, PG_DIAG_SQLSTATE) != nullptr) return false;
+  for (int i = 0; i < 3 && PQstatus(conn) != CONNECTION_BAD; ++i) {
+    if (PQconsumeInput(conn) == 0) break;
+  }
+  return PQstatus(conn) == CONNECTION_BAD;
+}
+
+bool is_stale_statement(const Diagnostics& d) {
+  return d.sqlstate == "26000" ||
+         (d.sqlstate == "0A000" && d.message_primary.find("cached plan must not change result type") != std::string::npos);
+}
+
+}  // namespace
+
 // When a wait of `timeout` from now ends; nullopt when that lies beyond what the clock can represent
 // (milliseconds::max() as "no limit" must not overflow into a deadline in the past).
 std::optional<Clock::time_point> deadline_after(std::chrono::milliseconds timeout) {
@@ -123,25 +142,6 @@ std::chrono::milliseconds checked_timeout(std::chrono::milliseconds timeout) {
   if (timeout.count() < 0) throw InterfaceError("a timeout cannot be negative");
   return timeout;
 }
-
-// Whether the connection is gone. libpq reports a failed write (the server closed its end) as an error
-// result without a SQLSTATE while the status still says OK, until it reads the end of the stream: for such
-// an error, read what is left (a few times, since one read may stop at data before the end).
-bool connection_lost(PGconn* conn, const PGresult* error) {
-  if (PQstatus(conn) == CONNECTION_BAD) return true;
-  if (error == nullptr || PQresultErrorField(error, PG_DIAG_SQLSTATE) != nullptr) return false;
-  for (int i = 0; i < 3 && PQstatus(conn) != CONNECTION_BAD; ++i) {
-    if (PQconsumeInput(conn) == 0) break;
-  }
-  return PQstatus(conn) == CONNECTION_BAD;
-}
-
-bool is_stale_statement(const Diagnostics& d) {
-  return d.sqlstate == "26000" ||
-         (d.sqlstate == "0A000" && d.message_primary.find("cached plan must not change result type") != std::string::npos);
-}
-
-}  // namespace
 
 std::shared_ptr<Diagnostics> diagnostics_of(const PGresult* result, PGconn* conn) {
   auto d = std::make_shared<Diagnostics>();
@@ -493,9 +493,8 @@ Format preferred_result_format(const PGresult* description) {
 
 }  // namespace
 
-void Connection::Impl::prepare_entry(detail::StatementCache::Entry& entry) {
-  std::string name = fmt::format("{}{}", detail::automatic_statement_prefix, next_statement++);
-  // Parse and Describe in one round trip (pipeline mode): the description chooses the result format.
+Result Connection::Impl::parse_and_describe(const std::string& name, const std::string& sql, std::span<const Oid> types) {
+  // Parse and Describe in one round trip (pipeline mode).
   if (PQenterPipelineMode(conn) == 0) throw_send_failure("cannot enter pipeline mode");
   // Reads what the pipeline still owes (each command's results, then the sync) and leaves pipeline
   // mode. A connection that cannot get there is broken: marked so rather than waited on forever.
@@ -512,26 +511,35 @@ void Connection::Impl::prepare_entry(detail::StatementCache::Entry& entry) {
     }
     mark_broken("could not leave pipeline mode after preparing a statement");
   };
-  if (PQsendPrepare(conn, name.c_str(), entry.sql.c_str(), static_cast<int>(entry.types.size()), entry.types.data()) ==
-          0 ||
+  if (PQsendPrepare(conn, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) == 0 ||
       PQsendDescribePrepared(conn, name.c_str()) == 0 || PQpipelineSync(conn) == 0) {
     leave_pipeline();
     throw_send_failure("cannot prepare the statement");
   }
   try {
     collect(query_timeout);
-    const Result description = collect(query_timeout);
-    entry.result_format = preferred_result_format(description.data()->result);
+    Result description = collect(query_timeout);
+    leave_pipeline();
+    return description;
   } catch (...) {
     if (conn != nullptr) leave_pipeline();
+    throw;
+  }
+}
+
+void Connection::Impl::prepare_entry(detail::StatementCache::Entry& entry) {
+  std::string name = fmt::format("{}{}", detail::automatic_statement_prefix, next_statement++);
+  try {
+    const Result description = parse_and_describe(name, entry.sql, entry.types);
+    entry.result_format = preferred_result_format(description.data()->result);
+  } catch (...) {
     cache.remove(entry);
     throw;
   }
-  leave_pipeline();
   entry.name = std::move(name);
 }
 
-namespace {
+namespace detail {
 
 void check_parameter_count(int expected, std::size_t given) {
   if (static_cast<std::size_t>(expected) == given) return;
@@ -553,7 +561,7 @@ int checked_placeholders(std::string_view sql, std::size_t given) {
   return scan.highest_placeholder;
 }
 
-}  // namespace
+}  // namespace detail
 
 detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, const Params& params) {
   const auto send_unnamed = [&] {
@@ -564,16 +572,16 @@ detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, cons
     }
   };
   if (!cache_options.enabled) {
-    checked_placeholders(sql, params.size());
+    detail::checked_placeholders(sql, params.size());
     send_unnamed();
     return nullptr;
   }
   auto* entry = cache.find(sql, params.types());
   if (entry == nullptr) {
-    const int placeholders = checked_placeholders(sql, params.size());
+    const int placeholders = detail::checked_placeholders(sql, params.size());
     entry = &cache.insert(sql, params.types(), placeholders);
   } else {
-    check_parameter_count(entry->placeholders, params.size());
+    detail::check_parameter_count(entry->placeholders, params.size());
   }
   ++entry->executions;
   if (!entry->prepared()) {
@@ -620,7 +628,7 @@ Result Connection::Impl::run_prepared(const PreparedStatement& statement, const 
                                       std::optional<std::chrono::milliseconds> timeout) {
   check_usable();
   const auto& expected = statement.parameter_types();
-  check_parameter_count(static_cast<int>(expected.size()), params.size());
+  detail::check_parameter_count(static_cast<int>(expected.size()), params.size());
   // Parameters typed differently from the statement's go as text, which the server converts (and
   // range-checks) with the declared type's input function.
   std::optional<Params> converted;
@@ -836,7 +844,7 @@ Connection::Impl& Connection::live() const {
 
 RowStream Connection::start_stream(std::string_view sql, const Params& params) {
   live().check_usable();
-  checked_placeholders(sql, params.size());
+  detail::checked_placeholders(sql, params.size());
   const std::string text(sql);
   if (PQsendQueryParams(live().conn, text.c_str(), static_cast<int>(params.size()), params.types().data(),
                         params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {

@@ -15,6 +15,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 
 namespace pgkit {
@@ -33,6 +34,18 @@ using Clock = std::chrono::steady_clock;
 using PGresultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 inline PGresultPtr own(PGresult* result) { return {result, &PQclear}; }
+
+// When a wait of `timeout` from now ends; nullopt when that lies beyond what the clock can represent.
+std::optional<Clock::time_point> deadline_after(std::chrono::milliseconds timeout);
+// poll()'s timeout for waiting until `until`: 0 to INT_MAX milliseconds.
+int poll_milliseconds(Clock::time_point until);
+// Checks a statement's $n against the number of values given, and that it is one statement; returns
+// the highest $n. Throws InterfaceError before anything is sent.
+int checked_placeholders(std::string_view sql, std::size_t given);
+void check_parameter_count(int expected, std::size_t given);
+
+// Throws InterfaceError for a negative timeout.
+std::chrono::milliseconds checked_timeout(std::chrono::milliseconds timeout);
 
 // Diagnostics of an error result (or of the connection, when `result` is null).
 std::shared_ptr<Diagnostics> diagnostics_of(const PGresult* result, PGconn* conn);
@@ -88,6 +101,9 @@ struct Connection::Impl {
   std::shared_ptr<PGcancel> cancel_object();
   void deallocate_pending();
   void prepare_entry(detail::StatementCache::Entry& entry);
+  // Parses `sql` as the prepared statement `name` ("" for the unnamed one) and describes it, in one
+  // round trip; returns the description (its columns, and PQnparams/PQparamtype).
+  Result parse_and_describe(const std::string& name, const std::string& sql, std::span<const Oid> types = {});
 
   PGconn* conn = nullptr;
   std::string description;  // where it goes, password redacted

@@ -57,25 +57,25 @@ void fields_at(const ResultData& data, std::size_t row, std::span<const std::siz
 }
 
 namespace {
-std::string column_list(const ResultData& data) {
+std::string column_list(Columns columns) {
   std::vector<std::string_view> names;
-  for (const auto& column : data.columns) names.push_back(column.name);
+  for (const auto& column : columns) names.push_back(column.name);
   return names.empty() ? std::string("(none)") : fmt::format("{}", fmt::join(names, ", "));
 }
 }  // namespace
 
-std::size_t column_count(const ResultData& data) noexcept { return data.columns.size(); }
+Columns columns_of(const ResultData& data) noexcept { return data.columns; }
 
-std::size_t column_index(const ResultData& data, std::string_view name) {
-  for (std::size_t i = 0; i < data.columns.size(); ++i) {
-    if (data.columns[i].name == name) return i;
+std::size_t column_index(Columns columns, std::string_view name) {
+  for (std::size_t i = 0; i < columns.size(); ++i) {
+    if (columns[i].name == name) return i;
   }
-  throw InterfaceError(fmt::format("the result has no column \"{}\"; its columns are: {}", name, column_list(data)));
+  throw InterfaceError(fmt::format("the result has no column \"{}\"; its columns are: {}", name, column_list(columns)));
 }
 
-void throw_column_count(const ResultData& data, std::size_t expected) {
+void throw_column_count(Columns columns, std::size_t expected) {
   throw InterfaceError(fmt::format("expected {} column{} but the result has {} ({})", expected,
-                                   expected == 1 ? "" : "s", data.columns.size(), column_list(data)));
+                                   expected == 1 ? "" : "s", columns.size(), column_list(columns)));
 }
 
 }  // namespace detail
@@ -85,7 +85,7 @@ std::size_t Row::size() const noexcept { return data_->columns.size(); }
 Field Row::field(std::size_t column) const { return detail::field_at(*data_, index_, column); }
 
 Field Row::operator[](std::string_view column) const {
-  return detail::field_at(*data_, index_, detail::column_index(*data_, column));
+  return detail::field_at(*data_, index_, detail::column_index(data_->columns, column));
 }
 
 std::size_t Result::size() const noexcept { return data_ ? data_->rows : 0; }
@@ -110,7 +110,7 @@ std::optional<std::size_t> Result::find_column(std::string_view name) const noex
 
 std::size_t Result::column_index(std::string_view name) const {
   if (!data_) throw InterfaceError(fmt::format("no column \"{}\": the result is empty", name));
-  return detail::column_index(*data_, name);
+  return detail::column_index(data_->columns, name);
 }
 
 std::int64_t Result::affected_rows() const noexcept {

@@ -14,12 +14,6 @@
 
 namespace pgkit::detail {
 
-struct ResultColumn {
-  std::string_view name;  // points into the PGresult
-  Oid type = 0;
-  Format format = Format::text;
-};
-
 struct ResultData {
   // Owns `result` and reads its column descriptions.
   explicit ResultData(PGresult* result);

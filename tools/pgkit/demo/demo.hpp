@@ -30,5 +30,6 @@ void products_crud(Connection& conn);
 void safe_queries(Connection& conn);
 void json_metadata(Connection& conn);
 void errors_by_sqlstate(Connection& conn);
+void bulk_loading(Connection& conn);
 
 }  // namespace pgkit::cli::demo

@@ -35,6 +35,7 @@ int run_demo() {
   demo::safe_queries(conn);
   demo::json_metadata(conn);
   demo::errors_by_sqlstate(conn);
+  demo::bulk_loading(conn);
   fmt::print("\npgkit demo: done\n");
   return exit_ok;
 }

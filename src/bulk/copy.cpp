@@ -1,0 +1,618 @@
+#include <pgkit/copy.hpp>
+
+#include "core/connection_impl.hpp"
+#include "core/identifier.hpp"
+#include "core/sql_scan.hpp"
+
+#include <fmt/format.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <fstream>
+#include <istream>
+#include <ostream>
+
+namespace pgkit {
+namespace detail {
+namespace {
+
+constexpr std::string_view binary_signature{"PGCOPY\n\377\r\n\0", 11};
+
+std::string quoted_table(const TableName& table) {
+  std::string out;
+  if (!table.schema.empty()) {
+    append_quoted_identifier(out, table.schema);
+    out += '.';
+  }
+  append_quoted_identifier(out, table.name);
+  return out;
+}
+
+std::string display_table(const TableName& table) {
+  return table.schema.empty() ? table.name : table.schema + "." + table.name;
+}
+
+bool is_text_like(Oid type) {
+  switch (type) {
+    case oid::text:
+    case oid::varchar:
+    case oid::bpchar:
+    case oid::name:
+    case oid::json:
+    case oid::xml:
+    case oid::unknown:
+      return true;
+    default:
+      // Enums, citext and other user types whose binary form is their text: the server rejects
+      // anything else with an error naming the row.
+      return type >= oid::first_normal_object_id;
+  }
+}
+
+// "COPY t, line 5, column price" from the error's CONTEXT: where a server-side failure happened.
+std::string with_copy_context(const DatabaseError& e) {
+  const std::string& context = e.diagnostics().context;
+  if (context.empty()) return e.what();
+  return fmt::format("{}\nCONTEXT: {}", e.what(), context);
+}
+
+}  // namespace
+
+CopyEncoding choose_copy_encoding(Oid column_type, std::string_view column, Oid value_type, Format value_format,
+                                  bool is_integer, bool is_floating) {
+  const auto refuse = [&]() -> CopyEncoding {
+    throw InterfaceError(fmt::format("column \"{}\" is {}; a C++ value sent as {} cannot fill it in a binary COPY",
+                                     column, type_name(column_type),
+                                     value_type == oid::unspecified ? std::string("text") : type_name(value_type)));
+  };
+  if (is_integer) {
+    switch (column_type) {
+      case oid::int2: return CopyEncoding::to_int2;
+      case oid::int4: return CopyEncoding::to_int4;
+      case oid::int8: return CopyEncoding::to_int8;
+      default: return refuse();
+    }
+  }
+  if (is_floating) {
+    switch (column_type) {
+      case oid::float4: return CopyEncoding::to_float4;
+      case oid::float8: return CopyEncoding::to_float8;
+      default: return refuse();
+    }
+  }
+  if (value_format == Format::text) {
+    if (column_type == oid::jsonb) return CopyEncoding::text_jsonb;
+    if (is_text_like(column_type)) return CopyEncoding::text;
+    return refuse();
+  }
+  if (value_type == column_type) return CopyEncoding::same;
+  return refuse();
+}
+
+void throw_copy_range(std::string_view /*column*/, std::string_view what) {
+  throw ConversionError(std::string(what));  // CopyWriter::write adds the row and column
+}
+
+// The COPY ... FROM STDIN side: sending data with a deadline, ending or aborting.
+class CopyWriterImpl {
+ public:
+  CopyWriterImpl(Connection& connection, std::string copy_sql, std::string table_display, const CopyOptions& options)
+      : conn(connection.impl()), table(std::move(table_display)), options(options) {
+    if (options.buffer_bytes == 0) throw InterfaceError("CopyOptions::buffer_bytes must be at least 1");
+    conn.check_usable();
+    if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
+    if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
+    PGresult* result = PQgetResult(conn.conn);
+    if (result != nullptr && PQresultStatus(result) == PGRES_COPY_IN) {
+      PQclear(result);
+    } else {
+      // An error (or a statement that is not COPY FROM STDIN): read it all and report it.
+      const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+      auto diagnostics = diagnostics_of(result, conn.conn);
+      PQclear(result);
+      while (PGresult* rest = PQgetResult(conn.conn)) PQclear(rest);
+      if (status == PGRES_FATAL_ERROR) {
+        const std::string text = error_text(*diagnostics);
+        throw_database_error(text, std::move(diagnostics));
+      }
+      throw InterfaceError("not a COPY ... FROM STDIN statement");
+    }
+    PQsetnonblocking(conn.conn, 1);  // so that a deadline can interrupt a full socket
+    conn.in_pipeline = true;         // nothing else may run on the connection meanwhile
+    active = true;
+  }
+
+  CopyWriterImpl(const CopyWriterImpl&) = delete;
+  CopyWriterImpl& operator=(const CopyWriterImpl&) = delete;
+  ~CopyWriterImpl() { abort("the COPY was abandoned before it finished"); }
+
+  // Queues `data`; returns false when the server ended the COPY (an error it sent meanwhile).
+  bool send(std::string_view data) {
+    PQconsumeInput(conn.conn);  // notices a server-side error early
+    for (;;) {
+      const int queued = PQputCopyData(conn.conn, data.data(), static_cast<int>(data.size()));
+      if (queued == 1) break;
+      if (queued < 0) return false;
+      wait(true);
+    }
+    stats.bytes += data.size();
+    return flush();
+  }
+
+  std::int64_t end() {
+    for (;;) {
+      const int ended = PQputCopyEnd(conn.conn, nullptr);
+      if (ended == 1) break;
+      if (ended < 0) break;  // the COPY ended already: the result says why
+      wait(true);
+    }
+    flush();
+    return finish_result();
+  }
+
+  // Ends the COPY with an error (the server rolls it back); swallows the server's answer.
+  void abort(std::string_view reason) noexcept {
+    if (!active || conn.conn == nullptr) return;
+    try {
+      const std::string message(reason);
+      PQputCopyEnd(conn.conn, message.c_str());
+      flush();
+      finish_result();
+    } catch (...) {  // the expected "COPY from stdin failed", or a connection already gone
+    }
+  }
+
+  Connection::Impl& conn;
+  std::string table;
+  CopyOptions options;
+  CopyStats stats;
+  std::optional<Clock::time_point> deadline;
+  std::optional<AsyncCancel> cancel;
+  Clock::time_point cancel_deadline{};
+  bool active = false;
+
+ private:
+  bool flush() {
+    for (;;) {
+      const int pending = PQflush(conn.conn);
+      if (pending == 0) return true;
+      if (pending < 0) return false;
+      wait(true);
+    }
+  }
+
+  // Waits until the socket can take more (or has something to read), within the deadline.
+  void wait(bool want_write) {
+    std::optional<Clock::time_point> until = deadline;
+    const auto now = Clock::now();
+    if (deadline && now >= *deadline) {
+      if (!cancel) {
+        cancel.emplace(conn.cancel_object());
+        cancel_deadline = now + std::clamp<Clock::duration>(*options.timeout, std::chrono::milliseconds(100),
+                                                            std::chrono::seconds(1));
+      }
+      if (now >= cancel_deadline) {
+        active = false;
+        conn.in_pipeline = false;
+        conn.mark_broken("the server did not answer a cancel request during COPY");
+        PQfinish(conn.conn);
+        conn.conn = nullptr;
+        throw QueryCanceled(fmt::format("COPY into {} timed out after {} ms and the server did not answer the "
+                                        "cancel request; the connection was closed",
+                                        table, options.timeout->count()));
+      }
+      until = cancel_deadline;
+    }
+    pollfd fd{PQsocket(conn.conn), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
+    if (::poll(&fd, 1, until ? poll_milliseconds(*until) : -1) < 0 && errno != EINTR) {
+      throw OperationalError("poll failed during COPY");
+    }
+    PQconsumeInput(conn.conn);
+  }
+
+  std::int64_t finish_result() {
+    active = false;
+    conn.in_pipeline = false;
+    PQsetnonblocking(conn.conn, 0);
+    std::optional<std::chrono::milliseconds> left;
+    if (deadline) left = std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()));
+    try {
+      const Result result = conn.collect(left);
+      return result.affected_rows();
+    } catch (const DatabaseError& e) {
+      auto diagnostics = std::make_shared<Diagnostics>(e.diagnostics());
+      if (diagnostics->sqlstate.empty()) throw;
+      throw_database_error(fmt::format("COPY into {}: {}", table, with_copy_context(e)), std::move(diagnostics));
+    }
+  }
+};
+
+// The COPY ... TO STDOUT side: reading CopyData messages with a deadline; binary rows parsed on top.
+class CopyReaderImpl::State {
+ public:
+  State(Connection& connection, std::string copy_sql, const CopyOptions& opts) : conn(connection.impl()), options(opts) {
+    conn.check_usable();
+    if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
+    if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
+    PGresult* result = PQgetResult(conn.conn);
+    if (result != nullptr && PQresultStatus(result) == PGRES_COPY_OUT) {
+      PQclear(result);
+    } else {
+      const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+      auto diagnostics = diagnostics_of(result, conn.conn);
+      PQclear(result);
+      while (PGresult* rest = PQgetResult(conn.conn)) PQclear(rest);
+      if (status == PGRES_FATAL_ERROR) {
+        const std::string text = error_text(*diagnostics);
+        throw_database_error(text, std::move(diagnostics));
+      }
+      throw InterfaceError("not a COPY ... TO STDOUT statement");
+    }
+    conn.in_pipeline = true;
+    active = true;
+  }
+
+  State(const State&) = delete;
+  State& operator=(const State&) = delete;
+
+  ~State() {
+    if (!active || conn.conn == nullptr) return;
+    // Stop the server from sending the rest, then read what is on its way.
+    if (auto request = conn.cancel_object()) {
+      char error[256];
+      PQcancel(request.get(), error, sizeof error);
+    }
+    char* data = nullptr;
+    while (PQgetCopyData(conn.conn, &data, 0) > 0) PQfreemem(data);
+    active = false;
+    conn.in_pipeline = false;
+    while (PGresult* rest = PQgetResult(conn.conn)) PQclear(rest);
+    if (PQstatus(conn.conn) == CONNECTION_BAD) conn.mark_broken("lost while abandoning a COPY");
+  }
+
+  // The next CopyData message, or nullopt at the end (then the COPY's result has been read).
+  std::optional<std::string_view> next_message() {
+    if (message != nullptr) {
+      PQfreemem(message);
+      message = nullptr;
+    }
+    if (!active) return std::nullopt;
+    for (;;) {
+      const int size = PQgetCopyData(conn.conn, &message, 1);
+      if (size > 0) {
+        stats.bytes += static_cast<std::size_t>(size);
+        return std::string_view(message, static_cast<std::size_t>(size));
+      }
+      if (size == -1) {
+        finish();
+        return std::nullopt;
+      }
+      if (size == -2) {
+        auto diagnostics = diagnostics_of(nullptr, conn.conn);
+        conn.mark_broken(diagnostics->message_primary);
+        active = false;
+        conn.in_pipeline = false;
+        throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
+      }
+      wait();
+    }
+  }
+
+  void finish() {
+    active = false;
+    conn.in_pipeline = false;
+    stats.rows = conn.collect(std::nullopt).affected_rows();  // "COPY n"
+  }
+
+  void wait() {
+    std::optional<Clock::time_point> until = deadline;
+    const auto now = Clock::now();
+    if (deadline && now >= *deadline) {
+      if (!cancel) {
+        cancel.emplace(conn.cancel_object());
+        cancel_deadline = now + std::clamp<Clock::duration>(*options.timeout, std::chrono::milliseconds(100),
+                                                            std::chrono::seconds(1));
+      }
+      if (now >= cancel_deadline) {
+        active = false;
+        conn.in_pipeline = false;
+        conn.mark_broken("the server did not answer a cancel request during COPY");
+        PQfinish(conn.conn);
+        conn.conn = nullptr;
+        throw QueryCanceled(fmt::format("COPY timed out after {} ms and the server did not answer the cancel "
+                                        "request; the connection was closed",
+                                        options.timeout->count()));
+      }
+      until = cancel_deadline;
+    }
+    pollfd fd{PQsocket(conn.conn), POLLIN, 0};
+    if (::poll(&fd, 1, until ? poll_milliseconds(*until) : -1) < 0 && errno != EINTR) {
+      throw OperationalError("poll failed during COPY");
+    }
+    if (PQconsumeInput(conn.conn) == 0) {
+      auto diagnostics = diagnostics_of(nullptr, conn.conn);
+      conn.mark_broken(diagnostics->message_primary);
+      active = false;
+      conn.in_pipeline = false;
+      throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
+    }
+  }
+
+  Connection::Impl& conn;
+  CopyOptions options;
+  CopyStats stats;
+  std::optional<Clock::time_point> deadline;
+  std::optional<AsyncCancel> cancel;
+  Clock::time_point cancel_deadline{};
+  char* message = nullptr;
+  bool active = false;
+
+  // Binary rows
+  std::vector<std::string> names;
+  std::vector<ResultColumn> columns;
+  std::vector<Field> fields;
+  // Unparsed bytes: a view into the current message (the server sends one message per row, so rows
+  // are parsed in place), or into `pending` when a row was split across messages.
+  std::string_view window;
+  std::string pending;
+  bool header_read = false;
+  bool trailer_read = false;
+};
+
+namespace {
+
+// Strips a trailing semicolon (and blanks) so that the query fits in COPY (...).
+std::string_view bare_query(std::string_view query) {
+  while (!query.empty() && (std::isspace(static_cast<unsigned char>(query.back())) != 0 || query.back() == ';')) {
+    query.remove_suffix(1);
+  }
+  return query;
+}
+
+}  // namespace
+
+CopyReaderImpl::CopyReaderImpl(Connection& connection, std::string_view query, const CopyOptions& options) {
+  const std::string_view body = bare_query(query);
+  const auto scan = scan_sql(body);
+  if (scan.several_statements) throw InterfaceError("copy_out takes one query");
+  if (scan.highest_placeholder > 0) {
+    throw InterfaceError("COPY cannot take parameters ($n); build the query with pgkit::sql literals instead");
+  }
+  // The columns' types and names, which binary COPY does not send.
+  const Result description = connection.impl().parse_and_describe("", std::string(body));
+  auto names = std::vector<std::string>();
+  auto columns = std::vector<ResultColumn>();
+  for (std::size_t i = 0; i < description.columns(); ++i) names.emplace_back(description.column_name(i));
+  for (std::size_t i = 0; i < description.columns(); ++i) {
+    columns.push_back({names[i], description.column_type(i), Format::binary});
+  }
+  state_ = std::make_unique<State>(connection, fmt::format("COPY ({}) TO STDOUT (FORMAT binary)", body), options);
+  state_->names = std::move(names);
+  state_->columns = std::move(columns);
+  state_->fields.resize(state_->columns.size());
+}
+
+CopyReaderImpl::~CopyReaderImpl() = default;
+
+Columns CopyReaderImpl::columns() const noexcept { return state_->columns; }
+const CopyStats& CopyReaderImpl::stats() const noexcept { return state_->stats; }
+
+const Field* CopyReaderImpl::next() {
+  State& s = *state_;
+  const auto malformed = [] { return InterfaceError("malformed binary COPY data from the server"); };
+  for (;;) {
+    if (s.trailer_read) {
+      while (s.next_message()) {
+      }
+      return nullptr;
+    }
+    // Parse one row from the window if it is all there.
+    const std::string_view data = s.window;
+    std::size_t at = 0;
+    const auto have = [&](std::size_t n) { return data.size() - at >= n; };
+    bool complete = true;
+    if (!s.header_read) {
+      if (!have(19)) {
+        complete = false;
+      } else {
+        if (data.substr(0, binary_signature.size()) != binary_signature) throw malformed();
+        const std::uint32_t extension = load_be32(data.data() + 15);
+        if (!have(19 + extension)) {
+          complete = false;
+        } else {
+          at = 19 + extension;
+          s.header_read = true;
+          s.window.remove_prefix(at);
+          continue;
+        }
+      }
+    } else if (have(2)) {
+      const auto count = static_cast<std::int16_t>(load_be16(data.data()));
+      at = 2;
+      if (count == -1) {
+        s.trailer_read = true;
+        s.window.remove_prefix(at);
+        continue;
+      }
+      if (static_cast<std::size_t>(count) != s.columns.size()) throw malformed();
+      for (std::size_t i = 0; i < s.columns.size() && complete; ++i) {
+        if (!have(4)) {
+          complete = false;
+          break;
+        }
+        const auto length = static_cast<std::int32_t>(load_be32(data.data() + at));
+        at += 4;
+        if (length < 0) {
+          s.fields[i] = Field::null(s.columns[i].type, Format::binary, s.columns[i].name);
+          continue;
+        }
+        if (!have(static_cast<std::size_t>(length))) {
+          complete = false;
+          break;
+        }
+        s.fields[i] = Field(data.data() + at, static_cast<std::size_t>(length), s.columns[i].type, Format::binary,
+                            s.columns[i].name);
+        at += static_cast<std::size_t>(length);
+      }
+      if (complete) {
+        s.window.remove_prefix(at);
+        ++s.stats.rows;
+        return s.fields.data();
+      }
+    } else {
+      complete = false;
+    }
+    // Need more bytes: keep the incomplete rest (the next message frees the current one), then read on.
+    std::string rest(s.window);
+    s.pending.swap(rest);
+    const auto message = s.next_message();
+    if (!message) {
+      if (!s.pending.empty() || !s.trailer_read) throw malformed();
+      return nullptr;
+    }
+    if (s.pending.empty()) {
+      s.window = *message;
+    } else {
+      s.pending.append(*message);
+      s.window = s.pending;
+    }
+    s.stats.peak_buffered_bytes = std::max(s.stats.peak_buffered_bytes, s.window.size());
+  }
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------------
+
+CopyWriter::CopyWriter(Connection& connection, const TableName& table, const std::vector<std::string>& columns,
+                       const CopyOptions& options) {
+  if (columns.empty()) throw InterfaceError("a COPY needs at least one column");
+  std::string column_list;
+  for (const auto& column : columns) {
+    if (!column_list.empty()) column_list += ", ";
+    detail::append_quoted_identifier(column_list, column);
+  }
+  const std::string target = detail::quoted_table(table);
+  // The columns' types decide how each C++ value is encoded; binary COPY does not convert.
+  const Result shape = connection.impl().command(fmt::format("SELECT {} FROM {} LIMIT 0", column_list, target));
+  impl_ = std::make_unique<detail::CopyWriterImpl>(
+      connection, fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", target, column_list),
+      detail::display_table(table), options);
+  encodings_.resize(columns.size());
+  column_types_.reserve(columns.size());
+  for (std::size_t i = 0; i < columns.size(); ++i) column_types_.push_back(shape.column_type(i));
+  column_names_ = columns;
+  buffer_.append(detail::binary_signature);
+  detail::append_be32(buffer_, 0);  // flags
+  detail::append_be32(buffer_, 0);  // header extension length
+}
+
+CopyWriter::~CopyWriter() = default;
+
+void CopyWriter::start_row(std::size_t width) {
+  if (!impl_ || !impl_->active) throw InterfaceError("the COPY is finished or was aborted");
+  if (width != column_names_.size()) {
+    const InterfaceError error(fmt::format("a row has {} values but the COPY has {} columns", width,
+                                           column_names_.size()));
+    fail_row(0, error);
+  }
+  detail::append_be16(buffer_, static_cast<std::uint16_t>(width));
+}
+
+void CopyWriter::end_row() {
+  ++impl_->stats.rows;
+  if (buffer_.size() < impl_->options.buffer_bytes) return;
+  impl_->stats.peak_buffered_bytes = std::max(impl_->stats.peak_buffered_bytes, buffer_.size());
+  if (!impl_->send(buffer_)) {
+    buffer_.clear();
+    impl_->end();  // the server stopped the COPY: its error comes out of end()
+    throw InterfaceError("the server ended the COPY");
+  }
+  buffer_.clear();
+}
+
+void CopyWriter::fail_row(std::size_t column, const InterfaceError& error) {
+  const std::string where = fmt::format("COPY into {}, row {}, column \"{}\": {}", impl_->table,
+                                        impl_->stats.rows + 1, column_name(column), error.what());
+  impl_->abort(where);
+  if (dynamic_cast<const ConversionError*>(&error) != nullptr) throw ConversionError(where);
+  throw InterfaceError(where);
+}
+
+void CopyWriter::choose(std::size_t column, Oid value_type, Format value_format, bool is_integer, bool is_floating) {
+  if (column >= encodings_.size()) throw InterfaceError("more values than columns in a COPY row");
+  auto& slot = encodings_[column];
+  slot.how = detail::choose_copy_encoding(column_types_[column], column_names_[column], value_type, value_format,
+                                          is_integer, is_floating);
+  slot.value_type = value_type;
+  slot.value_format = value_format;
+  slot.chosen = true;
+}
+
+std::string_view CopyWriter::column_name(std::size_t column) const {
+  return column < column_names_.size() ? std::string_view(column_names_[column]) : std::string_view("?");
+}
+
+std::int64_t CopyWriter::finish() {
+  if (!impl_ || !impl_->active) throw InterfaceError("the COPY is finished or was aborted");
+  detail::append_be16(buffer_, 0xFFFF);  // the trailer
+  impl_->stats.peak_buffered_bytes = std::max(impl_->stats.peak_buffered_bytes, buffer_.size());
+  impl_->send(buffer_);
+  buffer_.clear();
+  const std::int64_t rows = impl_->end();
+  impl_->stats.rows = rows;
+  return rows;
+}
+
+const CopyStats& CopyWriter::stats() const { return impl_->stats; }
+
+// ---------------------------------------------------------------------------------------------------
+// Raw COPY
+
+std::int64_t copy_in_raw(Connection& connection, std::string_view copy_sql, std::istream& in,
+                         const CopyOptions& options) {
+  detail::CopyWriterImpl copy(connection, std::string(copy_sql), "the table", options);
+  std::string chunk(std::min<std::size_t>(options.buffer_bytes, std::size_t{1} << 20), '\0');
+  while (in) {
+    in.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    const auto got = static_cast<std::size_t>(in.gcount());
+    if (got == 0) break;
+    copy.stats.peak_buffered_bytes = std::max(copy.stats.peak_buffered_bytes, got);
+    if (!copy.send(std::string_view(chunk.data(), got))) break;
+  }
+  if (in.bad()) {
+    copy.abort("reading the input failed");
+    throw InterfaceError("copy_in_raw: reading the input stream failed; nothing was copied");
+  }
+  return copy.end();
+}
+
+std::int64_t copy_in_file(Connection& connection, std::string_view copy_sql, const std::filesystem::path& path,
+                          const CopyOptions& options) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw InterfaceError(fmt::format("cannot open {} for reading", path.string()));
+  return copy_in_raw(connection, copy_sql, in, options);
+}
+
+std::int64_t copy_out_raw(Connection& connection, std::string_view copy_sql, std::ostream& out,
+                          const CopyOptions& options) {
+  detail::CopyReaderImpl::State copy(connection, std::string(copy_sql), options);
+  while (const auto message = copy.next_message()) {
+    out.write(message->data(), static_cast<std::streamsize>(message->size()));
+    if (!out) throw InterfaceError("copy_out_raw: writing the output stream failed");
+  }
+  return copy.stats.rows;
+}
+
+std::int64_t copy_out_file(Connection& connection, std::string_view copy_sql, const std::filesystem::path& path,
+                           const CopyOptions& options) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw InterfaceError(fmt::format("cannot open {} for writing", path.string()));
+  const std::int64_t rows = copy_out_raw(connection, copy_sql, out, options);
+  out.flush();
+  if (!out) throw InterfaceError(fmt::format("writing {} failed", path.string()));
+  return rows;
+}
+
+}  // namespace pgkit

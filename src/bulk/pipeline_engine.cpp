@@ -1,0 +1,219 @@
+#include "pipeline_engine.hpp"
+
+#include <fmt/format.h>
+#include <poll.h>
+
+#include <algorithm>
+#include <cerrno>
+
+namespace pgkit::detail {
+
+std::size_t parameter_bytes(const Params& params) noexcept {
+  std::size_t total = 0;
+  for (const int length : params.lengths()) total += static_cast<std::size_t>(std::max(length, 0));
+  return total;
+}
+
+PipelineEngine::PipelineEngine(Connection::Impl& conn, PipelineSink& sink, const PipelineLimits& limits,
+                               std::optional<std::chrono::milliseconds> timeout)
+    : conn_(conn), sink_(sink), limits_(limits), timeout_(timeout) {
+  if (limits_.max_in_flight_statements == 0 || limits_.max_in_flight_bytes == 0) {
+    throw InterfaceError("pipeline limits must be at least 1 statement and 1 byte");
+  }
+  conn_.check_usable();
+  if (timeout_) deadline_ = deadline_after(checked_timeout(*timeout_));
+  if (PQenterPipelineMode(conn_.conn) == 0) conn_.throw_send_failure("cannot enter pipeline mode");
+  // Non-blocking, so that sending never waits on a server that is itself waiting for us to read.
+  if (PQsetnonblocking(conn_.conn, 1) != 0) {
+    PQexitPipelineMode(conn_.conn);
+    conn_.throw_send_failure("cannot switch to non-blocking mode");
+  }
+  conn_.in_pipeline = true;
+  active_ = true;
+}
+
+PipelineEngine::~PipelineEngine() {
+  if (!active_) return;
+  try {
+    if (group_open_) sync();
+    while (!pending_.empty()) pump(true);
+  } catch (...) {  // the connection is marked broken by then when it matters
+  }
+  leave();
+}
+
+void PipelineEngine::leave() {
+  if (!active_) return;
+  active_ = false;
+  conn_.in_pipeline = false;
+  if (conn_.conn == nullptr) return;
+  PQsetnonblocking(conn_.conn, 0);
+  if (PQexitPipelineMode(conn_.conn) == 0 && PQstatus(conn_.conn) == CONNECTION_OK) {
+    conn_.mark_broken("could not leave pipeline mode");
+  }
+}
+
+void PipelineEngine::fail_connection(std::string_view what) {
+  pending_.clear();
+  active_ = false;
+  conn_.in_pipeline = false;
+  conn_.throw_send_failure(what);
+}
+
+void PipelineEngine::queued(std::size_t tag, std::size_t bytes) {
+  pending_.push_back({Kind::statement, tag, bytes});
+  ++stats_.statements;
+  ++in_flight_statements_;
+  in_flight_bytes_ += bytes;
+  stats_.peak_in_flight_statements = std::max(stats_.peak_in_flight_statements, in_flight_statements_);
+  stats_.peak_in_flight_bytes = std::max(stats_.peak_in_flight_bytes, in_flight_bytes_);
+  group_open_ = true;
+  pump(false);
+  // Bounded memory: past the limits, read results until enough statements are answered.
+  while (in_flight_statements_ >= limits_.max_in_flight_statements || in_flight_bytes_ >= limits_.max_in_flight_bytes) {
+    pump(true);
+  }
+}
+
+void PipelineEngine::send_params(std::size_t tag, const std::string& sql, const Params& params) {
+  if (PQsendQueryParams(conn_.conn, sql.c_str(), static_cast<int>(params.size()), params.types().data(),
+                        params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
+    fail_connection("cannot queue a pipelined statement");
+  }
+  queued(tag, parameter_bytes(params));
+}
+
+void PipelineEngine::send_prepared(std::size_t tag, const std::string& name, const Params& params) {
+  if (PQsendQueryPrepared(conn_.conn, name.c_str(), static_cast<int>(params.size()), params.values().data(),
+                          params.lengths().data(), params.formats().data(), 1) == 0) {
+    fail_connection("cannot queue a pipelined statement");
+  }
+  queued(tag, parameter_bytes(params));
+}
+
+void PipelineEngine::send_prepare(std::size_t tag, const std::string& name, const std::string& sql,
+                                  std::span<const Oid> types) {
+  if (PQsendPrepare(conn_.conn, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) == 0) {
+    fail_connection("cannot queue a pipelined prepare");
+  }
+  queued(tag, sql.size());
+}
+
+void PipelineEngine::sync() {
+  if (PQpipelineSync(conn_.conn) == 0) fail_connection("cannot send a pipeline sync");
+  pending_.push_back({Kind::sync, 0, 0});
+  ++stats_.syncs;
+  group_open_ = false;
+  pump(false);
+}
+
+void PipelineEngine::finish() {
+  if (!active_) return;
+  if (group_open_) sync();
+  while (!pending_.empty()) pump(true);
+  leave();
+}
+
+bool PipelineEngine::read_ready() {
+  bool progress = false;
+  while (!pending_.empty() && PQisBusy(conn_.conn) == 0) {
+    PGresult* result = PQgetResult(conn_.conn);
+    Pending& front = pending_.front();
+    if (front.kind == Kind::sync) {
+      if (result == nullptr) break;  // the sync's reply is not here yet
+      const auto status = PQresultStatus(result);
+      PQclear(result);
+      if (status != PGRES_PIPELINE_SYNC) {
+        conn_.mark_broken("the pipeline lost its place in the server's replies");
+        fail_connection("unexpected reply in a pipeline");
+      }
+      pending_.pop_front();
+      sink_.on_group_end();
+      progress = true;
+      continue;
+    }
+    if (result == nullptr) {  // the statement's results are complete
+      if (!front.answered) sink_.on_skipped(front.tag);
+      --in_flight_statements_;
+      in_flight_bytes_ -= front.bytes;
+      pending_.pop_front();
+      progress = true;
+      continue;
+    }
+    switch (PQresultStatus(result)) {
+      case PGRES_PIPELINE_ABORTED:
+        PQclear(result);
+        front.answered = true;
+        sink_.on_skipped(front.tag);
+        break;
+      case PGRES_FATAL_ERROR:
+      case PGRES_BAD_RESPONSE: {
+        auto diagnostics = diagnostics_of(result, conn_.conn);
+        PQclear(result);
+        if (PQstatus(conn_.conn) == CONNECTION_BAD) {
+          conn_.mark_broken(diagnostics->message_primary);
+          fail_connection("the connection was lost in a pipeline");
+        }
+        front.answered = true;
+        sink_.on_failure(front.tag, std::move(diagnostics));
+        break;
+      }
+      case PGRES_COPY_IN:
+      case PGRES_COPY_OUT:
+      case PGRES_COPY_BOTH:
+        PQclear(result);
+        conn_.mark_broken("COPY inside a pipeline");
+        fail_connection("COPY cannot run in a pipeline; use copy_in() / copy_out()");
+      default:
+        front.answered = true;
+        sink_.on_result(front.tag, result);
+    }
+  }
+  return progress;
+}
+
+void PipelineEngine::wait_for_socket(bool want_write) {
+  const auto now = Clock::now();
+  std::optional<Clock::time_point> until = deadline_;
+  if (deadline_ && now >= *deadline_) {
+    if (!cancel_) {
+      // Past the deadline: cancel what runs (its group is then skipped), and give the server up to
+      // a second more to answer before giving up on the connection.
+      cancel_.emplace(conn_.cancel_object());
+      cancel_deadline_ = now + std::clamp<Clock::duration>(*timeout_, std::chrono::milliseconds(100),
+                                                           std::chrono::seconds(1));
+    }
+    if (now >= cancel_deadline_) {
+      conn_.mark_broken("the server did not answer a cancel request");
+      PQfinish(conn_.conn);
+      conn_.conn = nullptr;
+      pending_.clear();
+      active_ = false;
+      conn_.in_pipeline = false;
+      throw QueryCanceled(fmt::format("the pipeline timed out after {} ms and the server did not answer the cancel "
+                                      "request; the connection to {} was closed",
+                                      timeout_->count(), conn_.description));
+    }
+    until = cancel_deadline_;
+  }
+  pollfd fd{PQsocket(conn_.conn), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
+  if (::poll(&fd, 1, until ? poll_milliseconds(*until) : -1) < 0 && errno != EINTR) {
+    fail_connection("poll failed in a pipeline");
+  }
+}
+
+void PipelineEngine::pump(bool wait) {
+  for (;;) {
+    const int flushed = PQflush(conn_.conn);
+    if (flushed < 0) fail_connection("cannot send pipelined statements");
+    if (PQconsumeInput(conn_.conn) == 0) {
+      conn_.mark_broken(PQerrorMessage(conn_.conn));
+      fail_connection("the connection was lost in a pipeline");
+    }
+    const bool progress = read_ready();
+    if (!wait || progress || pending_.empty()) return;
+    wait_for_socket(flushed == 1);
+  }
+}
+
+}  // namespace pgkit::detail

@@ -1,0 +1,81 @@
+// The pipeline engine behind Pipeline and execute_many: libpq's pipeline mode in non-blocking mode,
+// reading results while sending so that neither side's buffers fill up (the classic pipeline
+// deadlock) and memory stays bounded.
+#pragma once
+
+#include <pgkit/pipeline.hpp>
+
+#include "core/connection_impl.hpp"
+
+#include <deque>
+#include <span>
+#include <string>
+
+namespace pgkit::detail {
+
+// Receives, in order, what each queued statement came to. `tag` is the caller's number for it.
+class PipelineSink {
+ public:
+  virtual void on_result(std::size_t tag, PGresult* result) = 0;  // takes ownership
+  virtual void on_failure(std::size_t tag, std::shared_ptr<Diagnostics> diagnostics) = 0;
+  virtual void on_skipped(std::size_t tag) = 0;
+  virtual void on_group_end() = 0;  // a sync was processed
+
+ protected:
+  ~PipelineSink() = default;
+};
+
+class PipelineEngine {
+ public:
+  PipelineEngine(Connection::Impl& conn, PipelineSink& sink, const PipelineLimits& limits,
+                 std::optional<std::chrono::milliseconds> timeout);
+  PipelineEngine(const PipelineEngine&) = delete;
+  PipelineEngine& operator=(const PipelineEngine&) = delete;
+  // Drains and leaves pipeline mode when still active; never throws.
+  ~PipelineEngine();
+
+  void send_params(std::size_t tag, const std::string& sql, const Params& params);
+  void send_prepared(std::size_t tag, const std::string& name, const Params& params);
+  void send_prepare(std::size_t tag, const std::string& name, const std::string& sql, std::span<const Oid> types);
+  void sync();
+  // Syncs if the last group is open, reads everything outstanding, leaves pipeline mode.
+  void finish();
+
+  [[nodiscard]] const PipelineStats& stats() const noexcept { return stats_; }
+  [[nodiscard]] bool group_open() const noexcept { return group_open_; }
+
+ private:
+  enum class Kind { statement, sync };
+  struct Pending {
+    Kind kind;
+    std::size_t tag;
+    std::size_t bytes;
+    bool answered = false;  // a result (or failure) was delivered for it
+  };
+
+  void queued(std::size_t tag, std::size_t bytes);
+  // Flushes and reads what has arrived; with `wait`, blocks until at least one statement completes.
+  void pump(bool wait);
+  bool read_ready();  // delivers complete results; true when something completed
+  void wait_for_socket(bool want_write);
+  [[noreturn]] void fail_connection(std::string_view what);
+  void leave();  // leaves pipeline mode and non-blocking mode
+
+  Connection::Impl& conn_;
+  PipelineSink& sink_;
+  PipelineLimits limits_;
+  std::optional<Clock::time_point> deadline_;
+  std::optional<std::chrono::milliseconds> timeout_;
+  std::optional<AsyncCancel> cancel_;
+  Clock::time_point cancel_deadline_{};
+  std::deque<Pending> pending_;
+  std::size_t in_flight_statements_ = 0;
+  std::size_t in_flight_bytes_ = 0;
+  bool group_open_ = false;
+  bool active_ = false;
+  PipelineStats stats_;
+};
+
+std::size_t parameter_bytes(const Params& params) noexcept;
+
+}  // namespace pgkit::detail
