@@ -3,12 +3,13 @@
 #   make test       ... and run the whole suite with ctest
 #   make demo       ... start the embedded cluster and run `pgkit demo`
 #   make test-sanitize   the suite under ASan+UBSan (build-sanitize/)
+#   make test-tsan       the pool's tests under ThreadSanitizer (build-tsan/)
 #   make format | lint | clean
 PGKIT_WERROR ?= OFF
 CMAKE_ARGS ?=
 PGKIT := build/tools/pgkit/pgkit
 
-.PHONY: all deps build test demo test-sanitize format lint clean
+.PHONY: all deps build test demo test-sanitize test-tsan format lint clean
 
 all: build
 
@@ -31,6 +32,12 @@ test-sanitize: deps
 	cmake --build --preset sanitize
 	ctest --preset sanitize
 
+# The pool's tests under ThreadSanitizer (build-tsan/).
+test-tsan: deps
+	cmake --preset tsan -DPGKIT_WERROR=$(PGKIT_WERROR) $(CMAKE_ARGS) >/dev/null
+	cmake --build --preset tsan
+	ctest --preset tsan
+
 SOURCES = $(shell git ls-files '*.cpp' '*.hpp')
 
 format:
@@ -40,4 +47,4 @@ lint: build
 	clang-tidy -p build --quiet $(filter %.cpp,$(SOURCES))
 
 clean:
-	rm -rf build build-sanitize
+	rm -rf build build-sanitize build-tsan

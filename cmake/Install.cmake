@@ -21,12 +21,12 @@ install(FILES ${PROJECT_BINARY_DIR}/pgkitConfig.cmake ${PROJECT_BINARY_DIR}/pgki
 
 # Relative to the .pc file, so that an install moved with --prefix still resolves.
 file(RELATIVE_PATH PGKIT_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
-# A static libpgkit needs its consumers to link libpq, fmt and libcrypto themselves; a shared one does not.
+# A static libpgkit needs its consumers to link libpq, fmt, spdlog and libcrypto themselves; a shared one does not.
 if(BUILD_SHARED_LIBS)
   set(PGKIT_PC_LINK_REQUIRES "")
-  set(PGKIT_PC_PRIVATE_REQUIRES "libpq fmt libcrypto")
+  set(PGKIT_PC_PRIVATE_REQUIRES "libpq fmt spdlog libcrypto")
 else()
-  set(PGKIT_PC_LINK_REQUIRES "libpq fmt libcrypto")
+  set(PGKIT_PC_LINK_REQUIRES "libpq fmt spdlog libcrypto")
   set(PGKIT_PC_PRIVATE_REQUIRES "")
 endif()
 configure_file(cmake/pgkit.pc.in ${PROJECT_BINARY_DIR}/pgkit.pc @ONLY)

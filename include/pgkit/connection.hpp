@@ -262,6 +262,7 @@ class Connection : public Executor<Connection> {
   friend class Executor<Connection>;
   friend class TimedConnection;
   friend class RowStream;
+  friend class PooledConnection;
   Result run(std::string_view sql, const Params& params);
   void run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor);
   Result run_prepared(const PreparedStatement& statement, const Params& params);

@@ -20,6 +20,7 @@
 #include <pgkit/connection.hpp>
 #include <pgkit/row_values.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -27,6 +28,7 @@
 #include <iosfwd>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <cstring>
@@ -39,6 +41,7 @@ namespace pgkit {
 struct TableName {
   TableName(const char* table) : name(table) {}         // NOLINT(google-explicit-constructor)
   TableName(std::string_view table) : name(table) {}    // NOLINT(google-explicit-constructor)
+  TableName(const std::string& table) : name(table) {}  // NOLINT(google-explicit-constructor)
   TableName(std::string_view schema_name, std::string_view table) : schema(schema_name), name(table) {}
   std::string schema;  // empty: found through search_path
   std::string name;
@@ -67,11 +70,14 @@ enum class CopyEncoding : unsigned char {
   to_float8,
   text,        // text-form values into text-like columns (text, varchar, json, enums, ...)
   text_jsonb,  // text-form values into jsonb (version byte first)
+  text_array,  // arrays of text-form values (std::vector<std::string>, ...) into text[], varchar[], ...
 };
 
 // Picks the encoding, or throws InterfaceError saying why this C++ type cannot fill that column.
 CopyEncoding choose_copy_encoding(Oid column_type, std::string_view column, Oid value_type, Format value_format,
-                                  bool is_integer, bool is_floating);
+                                  bool is_integer, bool is_floating, bool is_array = false);
+// The element type of a built-in array of text-like values (text[], varchar[], ...), or 0.
+Oid copy_text_array_element(Oid array_type) noexcept;
 [[noreturn]] void throw_copy_range(std::string_view column, std::string_view what);
 
 class CopyWriterImpl;
@@ -113,21 +119,24 @@ class CopyWriter {
     detail::CopyEncoding how = detail::CopyEncoding::same;
     Oid value_type = 0;
     Format value_format = Format::text;
+    bool is_array = false;
     bool chosen = false;
   };
 
   void start_row(std::size_t width);  // checks the width against the columns, writes the field count
   void end_row();                     // sends the buffer once it is full
   [[noreturn]] void fail_row(std::size_t column, const InterfaceError& error);
-  void choose(std::size_t column, Oid value_type, Format value_format, bool is_integer, bool is_floating);
+  void choose(std::size_t column, Oid value_type, Format value_format, bool is_integer, bool is_floating,
+              bool is_array);
   [[nodiscard]] std::string_view column_name(std::size_t column) const;
 
   // Chosen once per column (again only if a later row sends another C++ type there).
   detail::CopyEncoding encoding(std::size_t column, Oid value_type, Format value_format, bool is_integer,
-                                bool is_floating) {
+                                bool is_floating, bool is_array) {
     const ColumnEncoding& cached = encodings_[column];
-    if (!cached.chosen || cached.value_type != value_type || cached.value_format != value_format) {
-      choose(column, value_type, value_format, is_integer, is_floating);
+    if (!cached.chosen || cached.value_type != value_type || cached.value_format != value_format ||
+        cached.is_array != is_array) {
+      choose(column, value_type, value_format, is_integer, is_floating, is_array);
     }
     return encodings_[column].how;
   }
@@ -251,7 +260,8 @@ void CopyWriter::write_field(std::size_t column, const T& value) {
   } else {
     constexpr bool is_integer = detail::pg_integer<U>;
     constexpr bool is_floating = std::is_floating_point_v<U>;
-    const auto how = encoding(column, Type<U>::oid, Type<U>::format, is_integer, is_floating);
+    constexpr bool is_array = detail::ArrayShape<U>::depth > 0;
+    const auto how = encoding(column, Type<U>::oid, Type<U>::format, is_integer, is_floating, is_array);
     const std::size_t at = out.size();
     detail::append_be32(out, 0);  // the length, patched below
     switch (how) {
@@ -262,6 +272,18 @@ void CopyWriter::write_field(std::size_t column, const T& value) {
       case detail::CopyEncoding::text_jsonb:
         out.push_back('\1');
         Type<U>::encode(value, out);
+        break;
+      case detail::CopyEncoding::text_array:
+        // Binary COPY takes arrays only in binary form: the elements' text is their binary form.
+        if constexpr (is_array) {
+          std::vector<int> dims;
+          bool has_null = false;
+          detail::measure_array(value, dims, 0, has_null);
+          const bool empty = std::find(dims.begin(), dims.end(), 0) != dims.end();
+          detail::begin_binary_array(out, empty ? std::span<const int>{} : std::span<const int>(dims), has_null,
+                                     detail::copy_text_array_element(column_types_[column]));
+          if (!empty) detail::encode_array_elements(value, out, Format::binary);
+        }
         break;
       case detail::CopyEncoding::to_int2:
       case detail::CopyEncoding::to_int4:

@@ -69,7 +69,8 @@ struct PipelineStats {
 struct PipelineOptions {
   PipelineLimits limits;
   // Deadline for the whole pipeline: once passed, the running statement is cancelled (QueryCanceled)
-  // and the rest of its sync group skipped.
+  // and the rest of its sync group skipped. A later group's statement still running a grace period
+  // (the timeout, within 0.1 to 1 s) after the server answered that cancel is cancelled the same way.
   std::optional<std::chrono::milliseconds> timeout;
 };
 

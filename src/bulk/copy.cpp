@@ -57,10 +57,48 @@ std::string with_copy_context(const DatabaseError& e) {
   return fmt::format("{}\nCONTEXT: {}", e.what(), context);
 }
 
+// After a COPY statement was sent and its first result read: when that is not `expected`, reads
+// everything, leaving the connection idle, and throws (the server's error, or InterfaceError `what`).
+// `timeout_note` ("COPY ... timed out after N ms"), when given, leads the message of a cancelled start.
+void refuse_copy_start(Connection::Impl& conn, PGresult* result, std::string_view what,
+                       std::string_view timeout_note = {}) {
+  const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
+  auto diagnostics = diagnostics_of(result, conn.conn);
+  PQclear(result);
+  // A COPY going the other way must be ended first: until then libpq reports it again and again.
+  while (PGresult* rest = PQgetResult(conn.conn)) {
+    const auto rest_status = PQresultStatus(rest);
+    PQclear(rest);
+    if (rest_status == PGRES_COPY_IN) {
+      PQputCopyEnd(conn.conn, "pgkit: this COPY goes the other way");
+    } else if (rest_status == PGRES_COPY_OUT) {
+      char* data = nullptr;
+      while (PQgetCopyData(conn.conn, &data, 0) > 0) PQfreemem(data);
+    }
+  }
+  if (status == PGRES_FATAL_ERROR) {
+    std::string text = error_text(*diagnostics);
+    if (!timeout_note.empty() && diagnostics->sqlstate == "57014") text = fmt::format("{}: {}", timeout_note, text);
+    throw_database_error(text, std::move(diagnostics));
+  }
+  throw InterfaceError(std::string(what));
+}
+
 }  // namespace
 
+Oid copy_text_array_element(Oid array_type) noexcept {
+  switch (array_type) {
+    case oid::text_array: return oid::text;
+    case oid::varchar_array: return oid::varchar;
+    case oid::bpchar_array: return oid::bpchar;
+    case oid::name_array: return oid::name;
+    case oid::json_array: return oid::json;
+    default: return 0;
+  }
+}
+
 CopyEncoding choose_copy_encoding(Oid column_type, std::string_view column, Oid value_type, Format value_format,
-                                  bool is_integer, bool is_floating) {
+                                  bool is_integer, bool is_floating, bool is_array) {
   const auto refuse = [&]() -> CopyEncoding {
     throw InterfaceError(fmt::format("column \"{}\" is {}; a C++ value sent as {} cannot fill it in a binary COPY",
                                      column, type_name(column_type),
@@ -82,6 +120,10 @@ CopyEncoding choose_copy_encoding(Oid column_type, std::string_view column, Oid 
     }
   }
   if (value_format == Format::text) {
+    if (is_array) {
+      if (copy_text_array_element(column_type) != 0) return CopyEncoding::text_array;
+      return refuse();
+    }
     if (column_type == oid::jsonb) return CopyEncoding::text_jsonb;
     if (is_text_like(column_type)) return CopyEncoding::text;
     return refuse();
@@ -103,20 +145,14 @@ class CopyWriterImpl {
     conn.check_usable();
     if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
     if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
+    // The server may take its time before the COPY starts (a lock on the table): within the deadline.
+    while (PQisBusy(conn.conn) != 0) wait(false);
     PGresult* result = PQgetResult(conn.conn);
     if (result != nullptr && PQresultStatus(result) == PGRES_COPY_IN) {
       PQclear(result);
     } else {
-      // An error (or a statement that is not COPY FROM STDIN): read it all and report it.
-      const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-      auto diagnostics = diagnostics_of(result, conn.conn);
-      PQclear(result);
-      while (PGresult* rest = PQgetResult(conn.conn)) PQclear(rest);
-      if (status == PGRES_FATAL_ERROR) {
-        const std::string text = error_text(*diagnostics);
-        throw_database_error(text, std::move(diagnostics));
-      }
-      throw InterfaceError("not a COPY ... FROM STDIN statement");
+      if (timed_out) wait_for_cancel_delivery();
+      refuse_copy_start(conn, result, "not a COPY ... FROM STDIN statement", timeout_note());
     }
     PQsetnonblocking(conn.conn, 1);  // so that a deadline can interrupt a full socket
     conn.in_pipeline = true;         // nothing else may run on the connection meanwhile
@@ -127,27 +163,33 @@ class CopyWriterImpl {
   CopyWriterImpl& operator=(const CopyWriterImpl&) = delete;
   ~CopyWriterImpl() { abort("the COPY was abandoned before it finished"); }
 
-  // Queues `data`; returns false when the server ended the COPY (an error it sent meanwhile).
+  // Queues `data`; returns false when the COPY cannot go on: the server ended it (an error it sent
+  // meanwhile), or the deadline passed (then the COPY is being cancelled, and end() fails it).
   bool send(std::string_view data) {
+    if (deadline && !timed_out && Clock::now() >= *deadline) start_cancel();
+    if (timed_out) return false;
     PQconsumeInput(conn.conn);  // notices a server-side error early
     for (;;) {
       const int queued = PQputCopyData(conn.conn, data.data(), static_cast<int>(data.size()));
       if (queued == 1) break;
       if (queued < 0) return false;
       wait(true);
+      if (timed_out) return false;
     }
     stats.bytes += data.size();
-    return flush();
+    return flush(true);
   }
 
   std::int64_t end() {
     for (;;) {
-      const int ended = PQputCopyEnd(conn.conn, nullptr);
+      // Past the deadline the COPY must fail even if the cancel request comes too late to stop it: a
+      // binary COPY ended at a row boundary would otherwise commit the rows sent so far.
+      const int ended = PQputCopyEnd(conn.conn, timed_out ? "pgkit: the COPY timed out" : nullptr);
       if (ended == 1) break;
       if (ended < 0) break;  // the COPY ended already: the result says why
       wait(true);
     }
-    flush();
+    flush(false);
     return finish_result();
   }
 
@@ -157,7 +199,7 @@ class CopyWriterImpl {
     try {
       const std::string message(reason);
       PQputCopyEnd(conn.conn, message.c_str());
-      flush();
+      flush(false);
       finish_result();
     } catch (...) {  // the expected "COPY from stdin failed", or a connection already gone
     }
@@ -170,28 +212,52 @@ class CopyWriterImpl {
   std::optional<Clock::time_point> deadline;
   std::optional<AsyncCancel> cancel;
   Clock::time_point cancel_deadline{};
+  bool timed_out = false;  // the deadline passed: a cancel request is on its way
   bool active = false;
 
  private:
-  bool flush() {
+  // Sends what libpq holds. With `stop_on_timeout`, gives up (false) once the deadline has passed: the
+  // rest of the data is pointless then.
+  bool flush(bool stop_on_timeout) {
     for (;;) {
       const int pending = PQflush(conn.conn);
       if (pending == 0) return true;
       if (pending < 0) return false;
       wait(true);
+      if (stop_on_timeout && timed_out) return false;
     }
   }
 
-  // Waits until the socket can take more (or has something to read), within the deadline.
+  void start_cancel() {
+    timed_out = true;
+    cancel.emplace(conn.cancel_object());
+    // The server gets as long again (within 0.1 to 1 s) to answer the cancel.
+    cancel_deadline = Clock::now() + std::clamp<Clock::duration>(*options.timeout, std::chrono::milliseconds(100),
+                                                                 std::chrono::seconds(1));
+  }
+
+  // A cancel request still on its way could hit the next statement: wait until it was delivered.
+  void wait_for_cancel_delivery() {
+    if (cancel && conn.conn != nullptr && !cancel->wait_until(Clock::now() + std::chrono::seconds(1))) {
+      conn.mark_broken("a cancel request could not be delivered");
+    }
+  }
+
+  [[nodiscard]] std::string timeout_note() const {
+    return timed_out ? fmt::format("COPY into {} timed out after {} ms", table, options.timeout->count()) : "";
+  }
+
+  // Waits until the socket can take more (or has something to read), within the deadline. When the
+  // deadline passes, sends a cancel request and returns at once (timed_out tells the caller to stop
+  // sending); the connection is closed if the server has not answered the cancel in time.
   void wait(bool want_write) {
     std::optional<Clock::time_point> until = deadline;
     const auto now = Clock::now();
-    if (deadline && now >= *deadline) {
-      if (!cancel) {
-        cancel.emplace(conn.cancel_object());
-        cancel_deadline = now + std::clamp<Clock::duration>(*options.timeout, std::chrono::milliseconds(100),
-                                                            std::chrono::seconds(1));
-      }
+    if (deadline && !timed_out && now >= *deadline) {
+      start_cancel();
+      return;
+    }
+    if (timed_out) {
       if (now >= cancel_deadline) {
         active = false;
         conn.in_pipeline = false;
@@ -216,14 +282,19 @@ class CopyWriterImpl {
     conn.in_pipeline = false;
     PQsetnonblocking(conn.conn, 0);
     std::optional<std::chrono::milliseconds> left;
-    if (deadline) left = std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now()));
+    const auto until = timed_out ? std::optional(cancel_deadline) : deadline;
+    if (until) left = std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(*until - Clock::now()));
     try {
       const Result result = conn.collect(left);
+      wait_for_cancel_delivery();
       return result.affected_rows();
     } catch (const DatabaseError& e) {
+      wait_for_cancel_delivery();
       auto diagnostics = std::make_shared<Diagnostics>(e.diagnostics());
       if (diagnostics->sqlstate.empty()) throw;
-      throw_database_error(fmt::format("COPY into {}: {}", table, with_copy_context(e)), std::move(diagnostics));
+      const std::string what = timed_out && diagnostics->sqlstate == "57014" ? timeout_note()
+                                                                            : fmt::format("COPY into {}", table);
+      throw_database_error(fmt::format("{}: {}", what, with_copy_context(e)), std::move(diagnostics));
     }
   }
 };
@@ -235,19 +306,14 @@ class CopyReaderImpl::State {
     conn.check_usable();
     if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
     if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
+    // The server may take its time before the COPY starts (a lock on the table): within the deadline.
+    while (PQisBusy(conn.conn) != 0) wait();
     PGresult* result = PQgetResult(conn.conn);
     if (result != nullptr && PQresultStatus(result) == PGRES_COPY_OUT) {
       PQclear(result);
     } else {
-      const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-      auto diagnostics = diagnostics_of(result, conn.conn);
-      PQclear(result);
-      while (PGresult* rest = PQgetResult(conn.conn)) PQclear(rest);
-      if (status == PGRES_FATAL_ERROR) {
-        const std::string text = error_text(*diagnostics);
-        throw_database_error(text, std::move(diagnostics));
-      }
-      throw InterfaceError("not a COPY ... TO STDOUT statement");
+      wait_for_cancel_delivery();
+      refuse_copy_start(conn, result, "not a COPY ... TO STDOUT statement", timeout_note());
     }
     conn.in_pipeline = true;
     active = true;
@@ -302,7 +368,25 @@ class CopyReaderImpl::State {
   void finish() {
     active = false;
     conn.in_pipeline = false;
-    stats.rows = conn.collect(std::nullopt).affected_rows();  // "COPY n"
+    try {
+      stats.rows = conn.collect(std::nullopt).affected_rows();  // "COPY n"
+    } catch (const QueryCanceled& e) {
+      wait_for_cancel_delivery();
+      if (!cancel || e.sqlstate().empty()) throw;
+      throw QueryCanceled(fmt::format("{}: {}", timeout_note(), e.what()), std::make_shared<Diagnostics>(e.diagnostics()));
+    }
+    wait_for_cancel_delivery();
+  }
+
+  // A cancel request still on its way could hit the next statement: wait until it was delivered.
+  void wait_for_cancel_delivery() {
+    if (cancel && conn.conn != nullptr && !cancel->wait_until(Clock::now() + std::chrono::seconds(1))) {
+      conn.mark_broken("a cancel request could not be delivered");
+    }
+  }
+
+  [[nodiscard]] std::string timeout_note() const {
+    return cancel ? fmt::format("COPY timed out after {} ms", options.timeout->count()) : "";
   }
 
   void wait() {
@@ -362,7 +446,8 @@ class CopyReaderImpl::State {
 
 namespace {
 
-// Strips a trailing semicolon (and blanks) so that the query fits in COPY (...).
+// Strips a trailing semicolon (and blanks) so that the query fits in COPY (...); the query may end in a
+// -- comment, so the closing parenthesis goes on a line of its own.
 std::string_view bare_query(std::string_view query) {
   while (!query.empty() && (std::isspace(static_cast<unsigned char>(query.back())) != 0 || query.back() == ';')) {
     query.remove_suffix(1);
@@ -373,6 +458,7 @@ std::string_view bare_query(std::string_view query) {
 }  // namespace
 
 CopyReaderImpl::CopyReaderImpl(Connection& connection, std::string_view query, const CopyOptions& options) {
+  if (options.timeout) checked_timeout(*options.timeout);
   const std::string_view body = bare_query(query);
   const auto scan = scan_sql(body);
   if (scan.several_statements) throw InterfaceError("copy_out takes one query");
@@ -380,14 +466,27 @@ CopyReaderImpl::CopyReaderImpl(Connection& connection, std::string_view query, c
     throw InterfaceError("COPY cannot take parameters ($n); build the query with pgkit::sql literals instead");
   }
   // The columns' types and names, which binary COPY does not send.
-  const Result description = connection.impl().parse_and_describe("", std::string(body));
+  // The COPY's timeout covers this too (parsing takes locks on the tables, and may wait for them).
+  Connection::Impl& conn = connection.impl();
+  const auto saved_timeout = conn.query_timeout;
+  if (options.timeout) conn.query_timeout = options.timeout;
+  const auto description = [&] {
+    try {
+      Result result = conn.parse_and_describe("", std::string(body));
+      conn.query_timeout = saved_timeout;
+      return result;
+    } catch (...) {
+      conn.query_timeout = saved_timeout;
+      throw;
+    }
+  }();
   auto names = std::vector<std::string>();
   auto columns = std::vector<ResultColumn>();
   for (std::size_t i = 0; i < description.columns(); ++i) names.emplace_back(description.column_name(i));
   for (std::size_t i = 0; i < description.columns(); ++i) {
     columns.push_back({names[i], description.column_type(i), Format::binary});
   }
-  state_ = std::make_unique<State>(connection, fmt::format("COPY ({}) TO STDOUT (FORMAT binary)", body), options);
+  state_ = std::make_unique<State>(connection, fmt::format("COPY ({}\n) TO STDOUT (FORMAT binary)", body), options);
   state_->names = std::move(names);
   state_->columns = std::move(columns);
   state_->fields.resize(state_->columns.size());
@@ -488,6 +587,8 @@ const Field* CopyReaderImpl::next() {
 CopyWriter::CopyWriter(Connection& connection, const TableName& table, const std::vector<std::string>& columns,
                        const CopyOptions& options) {
   if (columns.empty()) throw InterfaceError("a COPY needs at least one column");
+  if (options.buffer_bytes == 0) throw InterfaceError("CopyOptions::buffer_bytes must be at least 1");
+  if (options.timeout) detail::checked_timeout(*options.timeout);
   std::string column_list;
   for (const auto& column : columns) {
     if (!column_list.empty()) column_list += ", ";
@@ -495,7 +596,9 @@ CopyWriter::CopyWriter(Connection& connection, const TableName& table, const std
   }
   const std::string target = detail::quoted_table(table);
   // The columns' types decide how each C++ value is encoded; binary COPY does not convert.
-  const Result shape = connection.impl().command(fmt::format("SELECT {} FROM {} LIMIT 0", column_list, target));
+  // Within the COPY's timeout: it waits for a lock on the table, as the COPY would.
+  const Result shape =
+      connection.impl().command(fmt::format("SELECT {} FROM {} LIMIT 0", column_list, target), options.timeout);
   impl_ = std::make_unique<detail::CopyWriterImpl>(
       connection, fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", target, column_list),
       detail::display_table(table), options);
@@ -540,13 +643,15 @@ void CopyWriter::fail_row(std::size_t column, const InterfaceError& error) {
   throw InterfaceError(where);
 }
 
-void CopyWriter::choose(std::size_t column, Oid value_type, Format value_format, bool is_integer, bool is_floating) {
+void CopyWriter::choose(std::size_t column, Oid value_type, Format value_format, bool is_integer, bool is_floating,
+                        bool is_array) {
   if (column >= encodings_.size()) throw InterfaceError("more values than columns in a COPY row");
   auto& slot = encodings_[column];
   slot.how = detail::choose_copy_encoding(column_types_[column], column_names_[column], value_type, value_format,
-                                          is_integer, is_floating);
+                                          is_integer, is_floating, is_array);
   slot.value_type = value_type;
   slot.value_format = value_format;
+  slot.is_array = is_array;
   slot.chosen = true;
 }
 

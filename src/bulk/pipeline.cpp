@@ -133,7 +133,8 @@ const PipelineStats& Pipeline::stats() const { return state_->engine.stats(); }
 namespace detail {
 namespace {
 
-constexpr std::size_t internal_tag = std::numeric_limits<std::size_t>::max();
+constexpr std::size_t internal_tag = std::numeric_limits<std::size_t>::max();  // prepare, COMMIT, RELEASE
+constexpr std::size_t wrap_tag = internal_tag - 1;  // BEGIN or SAVEPOINT: once it ran, there is a wrap to undo
 constexpr const char* savepoint = "SAVEPOINT pgkit_execute_many";
 constexpr const char* release = "RELEASE SAVEPOINT pgkit_execute_many";
 
@@ -159,14 +160,24 @@ struct ManyRowsWriter::State final : PipelineSink {
   }
 
   void on_result(std::size_t tag, PGresult* result) override {
-    if (tag != internal_tag) total += affected(result);
+    if (tag < wrap_tag) total += affected(result);
+    if (tag == wrap_tag) wrap_started = true;
     PQclear(result);
   }
   void on_failure(std::size_t tag, std::shared_ptr<Diagnostics> diagnostics) override {
+    const bool row = tag < wrap_tag;
+    // Once the statement itself failed (its prepare), every later row fails for that reason alone
+    // (atomic = false: "unnamed prepared statement does not exist"); the statement's error is the one.
+    if (row && statement_failure) return;
+    const std::string prefix = row ? fmt::format("execute_many row {}: ", tag) : std::string("execute_many: ");
+    if (!row) {
+      statement_failure = as_exception(prefix, diagnostics);
+      if (!first_failure) first_failure = statement_failure;
+      return;
+    }
     ++failed_rows;
-    const std::string prefix = tag == internal_tag ? std::string("execute_many: ") : fmt::format("execute_many row {}: ", tag);
     if (!first_failure) first_failure = as_exception(prefix, diagnostics);
-    if (options.on_row_error && tag != internal_tag && !callback_failure) {
+    if (options.on_row_error && !callback_failure) {
       try {
         const std::string text = prefix + detail::error_text(*diagnostics);
         try {
@@ -184,8 +195,8 @@ struct ManyRowsWriter::State final : PipelineSink {
 
   void start() {
     engine.emplace(conn.impl(), *this, options.limits, options.timeout);
-    if (wrap == Wrap::transaction) engine->send_params(internal_tag, "BEGIN", Params());
-    if (wrap == Wrap::savepoint) engine->send_params(internal_tag, savepoint, Params());
+    if (wrap == Wrap::transaction) engine->send_params(wrap_tag, "BEGIN", Params());
+    if (wrap == Wrap::savepoint) engine->send_params(wrap_tag, savepoint, Params());
   }
 
   void send(const Params& params) {
@@ -210,7 +221,9 @@ struct ManyRowsWriter::State final : PipelineSink {
   }
 
   // After a failure the wrapping transaction (or savepoint) is left aborted: end it.
+  // Nothing to undo when the wrap never began (a caller's transaction that was aborted already).
   void undo_wrap() {
+    if (!wrap_started) return;
     if (wrap == Wrap::transaction) conn.impl().command("ROLLBACK");
     if (wrap == Wrap::savepoint) conn.impl().command(fmt::format("ROLLBACK TO SAVEPOINT pgkit_execute_many; {}", release));
   }
@@ -227,6 +240,7 @@ struct ManyRowsWriter::State final : PipelineSink {
       undo_wrap();
       std::rethrow_exception(first_failure);
     }
+    if (statement_failure) std::rethrow_exception(statement_failure);
     if (options.on_row_error) return total;
     try {
       std::rethrow_exception(first_failure);
@@ -261,7 +275,9 @@ struct ManyRowsWriter::State final : PipelineSink {
   std::size_t rows = 0;
   std::size_t failed_rows = 0;
   std::int64_t total = 0;
+  bool wrap_started = false;
   std::exception_ptr first_failure;
+  std::exception_ptr statement_failure;  // of the statement (its prepare) or the wrap, not of a row
   std::exception_ptr callback_failure;
   bool finished = false;
   std::optional<PipelineEngine> engine;

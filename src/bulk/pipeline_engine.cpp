@@ -68,14 +68,22 @@ void PipelineEngine::queued(std::size_t tag, std::size_t bytes) {
   stats_.peak_in_flight_statements = std::max(stats_.peak_in_flight_statements, in_flight_statements_);
   stats_.peak_in_flight_bytes = std::max(stats_.peak_in_flight_bytes, in_flight_bytes_);
   group_open_ = true;
+  flush_requested_ = false;
   pump(false);
-  // Bounded memory: past the limits, read results until enough statements are answered.
-  while (in_flight_statements_ >= limits_.max_in_flight_statements || in_flight_bytes_ >= limits_.max_in_flight_bytes) {
+}
+
+void PipelineEngine::make_room(std::size_t bytes) {
+  // Bounded memory: read results until the next statement fits within the limits (checked before
+  // sending, so that they hold for what is in flight; a statement larger than the byte limit goes alone).
+  while (in_flight_statements_ > 0 && (in_flight_statements_ >= limits_.max_in_flight_statements ||
+                                       in_flight_bytes_ + bytes > limits_.max_in_flight_bytes)) {
     pump(true);
   }
 }
 
 void PipelineEngine::send_params(std::size_t tag, const std::string& sql, const Params& params) {
+  make_room(parameter_bytes(params));
+  conn_.note_statement(sql);
   if (PQsendQueryParams(conn_.conn, sql.c_str(), static_cast<int>(params.size()), params.types().data(),
                         params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
     fail_connection("cannot queue a pipelined statement");
@@ -84,6 +92,8 @@ void PipelineEngine::send_params(std::size_t tag, const std::string& sql, const 
 }
 
 void PipelineEngine::send_prepared(std::size_t tag, const std::string& name, const Params& params) {
+  make_room(parameter_bytes(params));
+  conn_.used = true;
   if (PQsendQueryPrepared(conn_.conn, name.c_str(), static_cast<int>(params.size()), params.values().data(),
                           params.lengths().data(), params.formats().data(), 1) == 0) {
     fail_connection("cannot queue a pipelined statement");
@@ -93,6 +103,8 @@ void PipelineEngine::send_prepared(std::size_t tag, const std::string& name, con
 
 void PipelineEngine::send_prepare(std::size_t tag, const std::string& name, const std::string& sql,
                                   std::span<const Oid> types) {
+  make_room(sql.size());
+  conn_.note_statement(sql);
   if (PQsendPrepare(conn_.conn, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) == 0) {
     fail_connection("cannot queue a pipelined prepare");
   }
@@ -104,6 +116,7 @@ void PipelineEngine::sync() {
   pending_.push_back({Kind::sync, 0, 0});
   ++stats_.syncs;
   group_open_ = false;
+  flush_requested_ = false;
   pump(false);
 }
 
@@ -154,6 +167,7 @@ bool PipelineEngine::read_ready() {
           conn_.mark_broken(diagnostics->message_primary);
           fail_connection("the connection was lost in a pipeline");
         }
+        if (diagnostics->sqlstate == "25006") conn_.read_only_refused = true;
         front.answered = true;
         sink_.on_failure(front.tag, std::move(diagnostics));
         break;
@@ -172,16 +186,22 @@ bool PipelineEngine::read_ready() {
   return progress;
 }
 
+Clock::duration PipelineEngine::cancel_grace() const {
+  return std::clamp<Clock::duration>(*timeout_, std::chrono::milliseconds(100), std::chrono::seconds(1));
+}
+
 void PipelineEngine::wait_for_socket(bool want_write) {
   const auto now = Clock::now();
-  std::optional<Clock::time_point> until = deadline_;
-  if (deadline_ && now >= *deadline_) {
+  // Once the server answered a cancel, a statement of a later group still running a grace period
+  // later gets its own: the deadline is the whole pipeline's.
+  std::optional<Clock::time_point> until;
+  if (deadline_) until = std::max(*deadline_, next_cancel_);
+  if (until && now >= *until) {
     if (!cancel_) {
       // Past the deadline: cancel what runs (its group is then skipped), and give the server up to
       // a second more to answer before giving up on the connection.
       cancel_.emplace(conn_.cancel_object());
-      cancel_deadline_ = now + std::clamp<Clock::duration>(*timeout_, std::chrono::milliseconds(100),
-                                                           std::chrono::seconds(1));
+      cancel_deadline_ = now + cancel_grace();
     }
     if (now >= cancel_deadline_) {
       conn_.mark_broken("the server did not answer a cancel request");
@@ -211,7 +231,18 @@ void PipelineEngine::pump(bool wait) {
       fail_connection("the connection was lost in a pipeline");
     }
     const bool progress = read_ready();
+    if (progress && cancel_) {  // the server answers: no reason to give up on the connection
+      cancel_.reset();
+      next_cancel_ = Clock::now() + cancel_grace();
+    }
     if (!wait || progress || pending_.empty()) return;
+    // The server holds the results of an open group until a sync or a flush request: ask for them
+    // before waiting, or both sides would wait forever.
+    if (group_open_ && !flush_requested_) {
+      if (PQsendFlushRequest(conn_.conn) == 0) fail_connection("cannot send a pipeline flush request");
+      flush_requested_ = true;
+      continue;
+    }
     wait_for_socket(flushed == 1);
   }
 }

@@ -53,11 +53,13 @@ class PipelineEngine {
     bool answered = false;  // a result (or failure) was delivered for it
   };
 
+  void make_room(std::size_t bytes);  // before sending a statement of `bytes` parameter bytes
   void queued(std::size_t tag, std::size_t bytes);
   // Flushes and reads what has arrived; with `wait`, blocks until at least one statement completes.
   void pump(bool wait);
   bool read_ready();  // delivers complete results; true when something completed
   void wait_for_socket(bool want_write);
+  [[nodiscard]] Clock::duration cancel_grace() const;  // how long the server gets to answer a cancel
   [[noreturn]] void fail_connection(std::string_view what);
   void leave();  // leaves pipeline mode and non-blocking mode
 
@@ -68,10 +70,12 @@ class PipelineEngine {
   std::optional<std::chrono::milliseconds> timeout_;
   std::optional<AsyncCancel> cancel_;
   Clock::time_point cancel_deadline_{};
+  Clock::time_point next_cancel_{};  // not before: a grace period after the server answered the last one
   std::deque<Pending> pending_;
   std::size_t in_flight_statements_ = 0;
   std::size_t in_flight_bytes_ = 0;
   bool group_open_ = false;
+  bool flush_requested_ = false;  // since the last statement was queued
   bool active_ = false;
   PipelineStats stats_;
 };

@@ -415,6 +415,7 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
     auto diagnostics = detail::diagnostics_of(error.get(), conn);
     std::string text = detail::error_text(*diagnostics);
     if (cancel && diagnostics->sqlstate == "57014") text += fmt::format(" (pgkit timeout after {} ms)", timeout->count());
+    if (diagnostics->sqlstate == "25006") read_only_refused = true;
     throw_database_error(text, std::move(diagnostics));
   }
   if (copy_refused) {
@@ -427,6 +428,7 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
 
 Result Connection::Impl::command(std::string_view sql, std::optional<std::chrono::milliseconds> timeout) {
   check_usable();
+  note_statement(sql);
   const std::string text(sql);
   if (PQsendQuery(conn, text.c_str()) == 0) throw_send_failure("cannot send the statement");
   return collect(timeout ? timeout : query_timeout);
@@ -449,7 +451,10 @@ void Connection::Impl::deallocate_pending() {
   }
   script += " END$pgkit$";
   pending.clear();
+  // pgkit's own housekeeping: not a change of session state a pool should reset for.
+  const bool changed_before = session_changed;
   command(script);
+  session_changed = changed_before;
 }
 
 namespace {
@@ -573,6 +578,7 @@ detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, cons
   };
   if (!cache_options.enabled) {
     detail::checked_placeholders(sql, params.size());
+    note_statement(sql);
     send_unnamed();
     return nullptr;
   }
@@ -583,6 +589,8 @@ detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, cons
   } else {
     detail::check_parameter_count(entry->placeholders, params.size());
   }
+  used = true;
+  session_changed = session_changed || entry->changes_session;
   ++entry->executions;
   if (!entry->prepared()) {
     if (entry->executions < std::max(1u, cache_options.prepare_threshold)) {
@@ -627,6 +635,7 @@ Result Connection::Impl::run(std::string_view sql, const Params& params,
 Result Connection::Impl::run_prepared(const PreparedStatement& statement, const Params& params,
                                       std::optional<std::chrono::milliseconds> timeout) {
   check_usable();
+  used = true;
   const auto& expected = statement.parameter_types();
   detail::check_parameter_count(static_cast<int>(expected.size()), params.size());
   // Parameters typed differently from the statement's go as text, which the server converts (and
@@ -692,6 +701,8 @@ PreparedStatement Connection::prepare(std::string_view name, std::string_view sq
   }
   const auto scan = detail::scan_sql(sql);
   if (scan.several_statements) throw InterfaceError("a prepared statement holds one statement");
+  // A named statement is session state a pool may have to deallocate (reset_prepared_statements).
+  live().session_changed = true;
   const std::string name_text(name);
   const std::string sql_text(sql);
   if (PQsendPrepare(live().conn, name_text.c_str(), sql_text.c_str(), 0, nullptr) == 0) {

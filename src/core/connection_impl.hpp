@@ -5,6 +5,7 @@
 #include <pgkit/connection.hpp>
 
 #include "result_data.hpp"
+#include "session_state.hpp"
 #include "statement_cache.hpp"
 
 #include <libpq-fe.h>
@@ -120,6 +121,15 @@ struct Connection::Impl {
   std::string broken_reason;
   bool streaming = false;   // a RowStream owns the connection
   bool in_pipeline = false; // a Pipeline owns the connection
+
+  // What a pool needs to know before lending the connection again. Cleared by the pool.
+  bool used = false;               // a statement ran
+  bool session_changed = false;    // one of them may have left session state (detail::may_change_session)
+  bool read_only_refused = false;  // one failed with 25006: the server is (now) read-only
+  void note_statement(std::string_view sql) noexcept {
+    used = true;
+    if (!session_changed && detail::may_change_session(sql)) session_changed = true;
+  }
 };
 
 }  // namespace pgkit

@@ -1,4 +1,5 @@
 #include "statement_cache.hpp"
+#include "session_state.hpp"
 
 #include <algorithm>
 
@@ -22,6 +23,7 @@ StatementCache::Entry& StatementCache::insert(std::string_view sql, std::span<co
   entry.sql = std::string(sql);
   entry.types.assign(types.begin(), types.end());
   entry.placeholders = placeholders;
+  entry.changes_session = may_change_session(sql);
   entries_.push_front(std::move(entry));
   index_[entries_.front().sql].push_back(entries_.begin());
   return entries_.front();

@@ -19,6 +19,7 @@ class StatementCache {
     std::string sql;
     std::vector<Oid> types;
     int placeholders = 0;     // highest $n in sql
+    bool changes_session = false;  // detail::may_change_session(sql), worked out once
     unsigned executions = 0;  // so far, prepared or not
     std::string name;         // the server-side name once prepared
     Format result_format = Format::binary;  // chosen from the result's column types when prepared

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   cli::Action action;
   cli::add_db_command(app, action);
   cli::add_demo_command(app, action);
+  cli::add_pool_commands(app, action);
 
   try {
     app.parse(argc, argv);

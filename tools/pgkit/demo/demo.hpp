@@ -31,5 +31,13 @@ void safe_queries(Connection& conn);
 void json_metadata(Connection& conn);
 void errors_by_sqlstate(Connection& conn);
 void bulk_loading(Connection& conn);
+}  // namespace pgkit::cli::demo
+
+namespace pgkit::cli {
+struct TargetDatabase;
+}
+
+namespace pgkit::cli::demo {
+void pooled_workers(TargetDatabase& target);
 
 }  // namespace pgkit::cli::demo
