@@ -323,6 +323,7 @@ class CopyReaderImpl::State {
   State& operator=(const State&) = delete;
 
   ~State() {
+    if (message != nullptr) PQfreemem(message);  // the last message read (a range left early)
     if (!active || conn.conn == nullptr) return;
     // Stop the server from sending the rest, then read what is on its way.
     if (auto request = conn.cancel_object()) {

@@ -47,8 +47,8 @@ class CopyCancel : public pgkit::testing::DatabaseTest {
     conn.exec(
         "CREATE OR REPLACE FUNCTION sleep_on_five() RETURNS trigger LANGUAGE plpgsql AS "
         "$$ BEGIN IF NEW.id = 5 THEN PERFORM pg_sleep(60); END IF; RETURN NEW; END $$");
-    conn.exec(fmt::format("CREATE TRIGGER sleepy BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION sleep_on_five()",
-                          table));
+    conn.exec(
+        fmt::format("CREATE TRIGGER sleepy BEFORE INSERT ON {} FOR EACH ROW EXECUTE FUNCTION sleep_on_five()", table));
   }
 
   // After a cancelled COPY: the next statements run whole (no cancel request left in flight to hit them).
@@ -121,7 +121,8 @@ TEST_F(CopyCancel, TimeoutDuringCopyOutCancelsTheQueryAndKeepsTheConnection) {
 
 TEST_F(CopyCancel, TimeoutBeforeTheFirstRowOfCopyOut) {
   std::stringstream out;
-  EXPECT_THROW(pgkit::copy_out<int>(conn, "SELECT 1 FROM pg_sleep(60)", [](int) {}, with_timeout(300ms)),
+  EXPECT_THROW(pgkit::copy_out<int>(
+                   conn, "SELECT 1 FROM pg_sleep(60)", [](int) {}, with_timeout(300ms)),
                QueryCanceled);
   expect_next_statements_run();
   EXPECT_THROW(pgkit::copy_out_raw(conn, "COPY (SELECT 1 FROM pg_sleep(60)) TO STDOUT", out, with_timeout(300ms)),
@@ -137,7 +138,9 @@ TEST_F(CopyCancel, TimeoutCoversWaitingForALockOnTheTable) {
     const TableLock lock(database_url(), "locked");
     EXPECT_THROW(pgkit::copy_in(conn, "locked", {"id"}, std::vector<int>{2, 3}, with_timeout(300ms)), QueryCanceled);
     expect_usable(conn);
-    EXPECT_THROW(pgkit::copy_out<int>(conn, "SELECT id FROM locked", [](int) {}, with_timeout(300ms)), QueryCanceled);
+    EXPECT_THROW(pgkit::copy_out<int>(
+                     conn, "SELECT id FROM locked", [](int) {}, with_timeout(300ms)),
+                 QueryCanceled);
     expect_usable(conn);
     std::stringstream in("4\n5\n");
     EXPECT_THROW(pgkit::copy_in_raw(conn, "COPY locked FROM STDIN", in, with_timeout(300ms)), QueryCanceled);
@@ -190,8 +193,8 @@ TEST_F(CopyCancel, TimeoutThatDoesNotExpireChangesNothing) {
   auto rows = std::views::iota(0, 200'000) | std::views::transform([](int i) { return std::make_tuple(i, i * 2LL); });
   EXPECT_EQ(pgkit::copy_in(conn, "unhurried", {"id", "v"}, rows, with_timeout(60s)), 200'000);
   std::int64_t sum = 0;
-  EXPECT_EQ(pgkit::copy_out<std::int64_t>(conn, "SELECT v FROM unhurried", [&](std::int64_t v) { sum += v; },
-                                          with_timeout(60s)),
+  EXPECT_EQ(pgkit::copy_out<std::int64_t>(
+                conn, "SELECT v FROM unhurried", [&](std::int64_t v) { sum += v; }, with_timeout(60s)),
             200'000);
   EXPECT_EQ(sum, 199'999LL * 200'000);
   std::stringstream text;

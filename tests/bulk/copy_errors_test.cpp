@@ -56,8 +56,8 @@ pgkit::CopyOptions small_buffer() {
 TEST_F(CopyErrors, IntegersConvertToTheColumnsWidth) {
   conn.exec("CREATE TABLE widths (small smallint, normal integer, big bigint)");
   // int into smallint and bigint, int64 into integer, unsigned into all: each range-checked.
-  const std::vector<std::tuple<int, std::int64_t, int>> rows = {{-32768, -2147483648LL, std::numeric_limits<int>::min()},
-                                                                {32767, 2147483647LL, std::numeric_limits<int>::max()}};
+  const std::vector<std::tuple<int, std::int64_t, int>> rows = {
+      {-32768, -2147483648LL, std::numeric_limits<int>::min()}, {32767, 2147483647LL, std::numeric_limits<int>::max()}};
   EXPECT_EQ(pgkit::copy_in(conn, "widths", {"small", "normal", "big"}, rows), 2);
   const std::vector<std::tuple<std::uint16_t, std::uint32_t, std::uint64_t>> unsigned_rows = {
       {7, 2'000'000'000U, static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())}};
@@ -88,8 +88,9 @@ TEST_F(CopyErrors, IntegerOutOfRangeForItsColumnNamesRowAndColumn) {
     // 1000 rows; row 701 is bad.
     std::vector<std::tuple<int, int, std::int64_t, std::uint64_t>> rows(1000, {10, 1, 1, 1});
     rows[700] = c.bad;
-    const std::string message = message_of<ConversionError>(
-        [&] { pgkit::copy_in(conn, "narrow", {"id", "small", "normal", "big"}, rows, small_buffer()); });
+    const std::string message = message_of<ConversionError>([&] {
+      pgkit::copy_in(conn, "narrow", {"id", "small", "normal", "big"}, rows, small_buffer());
+    });
     EXPECT_THAT(message, AllOf(HasSubstr("row 701"), HasSubstr("column \"" + c.column + "\""),
                                HasSubstr("does not fit in " + c.type), HasSubstr("narrow")));
     EXPECT_EQ(contents("narrow"), before) << message;
@@ -105,13 +106,12 @@ TEST_F(CopyErrors, ValueOfTheWrongTypeForItsColumnIsRefusedBeforeAnythingIsSent)
                 pgkit::copy_in(conn, "typed", {"id", "price"}, std::vector<std::tuple<int, double>>{{4, 1.5}});
               }),
               AllOf(HasSubstr("row 1"), HasSubstr("column \"price\" is numeric"), HasSubstr("double precision")));
-  EXPECT_THAT(message_of<InterfaceError>([&] {
-                pgkit::copy_in(conn, "typed", {"id", "born"}, std::vector<std::tuple<int, std::string>>{{4, "2024-01-01"}});
-              }),
-              AllOf(HasSubstr("column \"born\" is date"), HasSubstr("text")));
-  EXPECT_THAT(message_of<InterfaceError>([&] {
-                pgkit::copy_in(conn, "typed", {"note"}, std::vector<int>{1});
-              }),
+  EXPECT_THAT(
+      message_of<InterfaceError>([&] {
+        pgkit::copy_in(conn, "typed", {"id", "born"}, std::vector<std::tuple<int, std::string>>{{4, "2024-01-01"}});
+      }),
+      AllOf(HasSubstr("column \"born\" is date"), HasSubstr("text")));
+  EXPECT_THAT(message_of<InterfaceError>([&] { pgkit::copy_in(conn, "typed", {"note"}, std::vector<int>{1}); }),
               HasSubstr("column \"note\" is text"));
   EXPECT_THAT(message_of<InterfaceError>([&] {
                 pgkit::copy_in(conn, "typed", {"id", "tags"},
@@ -119,8 +119,7 @@ TEST_F(CopyErrors, ValueOfTheWrongTypeForItsColumnIsRefusedBeforeAnythingIsSent)
               }),
               AllOf(HasSubstr("column \"tags\" is integer[]"), HasSubstr("bigint[]")));
   EXPECT_THAT(message_of<InterfaceError>([&] {
-                pgkit::copy_in(conn, "typed", {"id", "price"},
-                               std::vector<std::tuple<int, std::int64_t>>{{4, 1}});
+                pgkit::copy_in(conn, "typed", {"id", "price"}, std::vector<std::tuple<int, std::int64_t>>{{4, 1}});
               }),
               HasSubstr("column \"price\" is numeric"));
   EXPECT_EQ(contents("typed"), before);
@@ -131,9 +130,11 @@ TEST_F(CopyErrors, WrongTypeInTheMiddleOfACopyNamesThatRow) {
   create_table("mixed", "id int, note text, amount numeric");
   const auto before = contents("mixed");
   pgkit::CopyWriter writer(conn, "mixed", {"id", "note", "amount"}, small_buffer());
-  for (int i = 0; i < 499; ++i) writer.write(std::tuple<int, std::string, pgkit::Decimal>{100 + i, "ok", pgkit::Decimal(i)});
-  const std::string message = message_of<InterfaceError>(
-      [&] { writer.write(std::tuple<int, std::string, double>{999, "bad", 1.5}); });
+  for (int i = 0; i < 499; ++i)
+    writer.write(std::tuple<int, std::string, pgkit::Decimal>{100 + i, "ok", pgkit::Decimal(i)});
+  const std::string message = message_of<InterfaceError>([&] {
+    writer.write(std::tuple<int, std::string, double>{999, "bad", 1.5});
+  });
   EXPECT_THAT(message, AllOf(HasSubstr("row 500"), HasSubstr("column \"amount\" is numeric")));
   // The COPY is over: the writer refuses more rows and finish().
   EXPECT_THROW(writer.write(std::tuple<int, std::string, pgkit::Decimal>{1, "", pgkit::Decimal(1)}), InterfaceError);
@@ -147,8 +148,9 @@ TEST_F(CopyErrors, StringWithANulByteNamesRowAndColumn) {
   const auto before = contents("notes");
   std::vector<std::tuple<int, std::string>> rows(50, {5, "fine"});
   rows[41] = {5, std::string("nul\0inside", 10)};
-  const std::string message =
-      message_of<ConversionError>([&] { pgkit::copy_in(conn, "notes", {"id", "note"}, rows, small_buffer()); });
+  const std::string message = message_of<ConversionError>([&] {
+    pgkit::copy_in(conn, "notes", {"id", "note"}, rows, small_buffer());
+  });
   EXPECT_THAT(message, AllOf(HasSubstr("row 42"), HasSubstr("column \"note\""), HasSubstr("NUL")));
   EXPECT_EQ(contents("notes"), before);
   expect_usable(conn);
@@ -161,7 +163,10 @@ TEST_F(CopyErrors, UniqueViolationInTheMiddleNamesTheRowAndRollsBackEverything) 
   for (int i = 0; i < 5000; ++i) rows.emplace_back(1000 + i, "new");
   rows[3499] = {2, "duplicate of a row that was there before"};
   const auto diagnostics = pgkit::testing::expect_database_error<pgkit::UniqueViolation, pgkit::IntegrityError>(
-      [&] { pgkit::copy_in(conn, "unique_ids", {"id", "note"}, rows, small_buffer()); }, "23505");
+      [&] {
+        pgkit::copy_in(conn, "unique_ids", {"id", "note"}, rows, small_buffer());
+      },
+      "23505");
   EXPECT_THAT(diagnostics.context, HasSubstr("line 3500"));
   EXPECT_EQ(diagnostics.constraint_name, "unique_ids_pkey");
   try {
@@ -176,7 +181,10 @@ TEST_F(CopyErrors, UniqueViolationInTheMiddleNamesTheRowAndRollsBackEverything) 
   // A duplicate within the COPY itself, the same.
   rows[3499] = {1000, "duplicate of row 1"};
   const auto inner = pgkit::testing::expect_database_error<pgkit::UniqueViolation, pgkit::IntegrityError>(
-      [&] { pgkit::copy_in(conn, "unique_ids", {"id", "note"}, rows); }, "23505");
+      [&] {
+        pgkit::copy_in(conn, "unique_ids", {"id", "note"}, rows);
+      },
+      "23505");
   EXPECT_THAT(inner.context, HasSubstr("line 3500"));
   EXPECT_EQ(contents("unique_ids"), before);
   expect_usable(conn);
@@ -188,7 +196,10 @@ TEST_F(CopyErrors, NotNullViolationNamesTheRowAndColumn) {
   std::vector<std::tuple<int, std::optional<std::string>>> rows(300, {7, "present"});
   rows[122] = {7, std::nullopt};
   const auto diagnostics = pgkit::testing::expect_database_error<pgkit::NotNullViolation, pgkit::IntegrityError>(
-      [&] { pgkit::copy_in(conn, "required", {"id", "name"}, rows, small_buffer()); }, "23502");
+      [&] {
+        pgkit::copy_in(conn, "required", {"id", "name"}, rows, small_buffer());
+      },
+      "23502");
   EXPECT_EQ(diagnostics.column_name, "name");
   EXPECT_THAT(diagnostics.context, HasSubstr("line 123"));
   EXPECT_EQ(contents("required"), before);
@@ -202,19 +213,27 @@ TEST_F(CopyErrors, ServerSideValueErrorsNameTheRowAndColumn) {
   std::vector<Row> rows(100, Row{8, "abc", pgkit::Decimal("1.25"), "good"});
 
   rows[9] = Row{8, "abcd", pgkit::Decimal("1"), "good"};
-  auto diagnostics =
-      pgkit::testing::expect_database_error<pgkit::StringDataRightTruncation, pgkit::DataError>(
-          [&] { pgkit::copy_in(conn, "checked", {"id", "code", "amount", "mood_label"}, rows); }, "22001");
+  auto diagnostics = pgkit::testing::expect_database_error<pgkit::StringDataRightTruncation, pgkit::DataError>(
+      [&] {
+        pgkit::copy_in(conn, "checked", {"id", "code", "amount", "mood_label"}, rows);
+      },
+      "22001");
   EXPECT_THAT(diagnostics.context, AllOf(HasSubstr("line 10"), HasSubstr("column code")));
 
   rows[9] = Row{8, "abc", pgkit::Decimal("1000"), "good"};
   diagnostics = pgkit::testing::expect_database_error<pgkit::NumericValueOutOfRange, pgkit::DataError>(
-      [&] { pgkit::copy_in(conn, "checked", {"id", "code", "amount", "mood_label"}, rows); }, "22003");
+      [&] {
+        pgkit::copy_in(conn, "checked", {"id", "code", "amount", "mood_label"}, rows);
+      },
+      "22003");
   EXPECT_THAT(diagnostics.context, AllOf(HasSubstr("line 10"), HasSubstr("column amount")));
 
   rows[9] = Row{8, "abc", pgkit::Decimal("1"), "bad"};
   diagnostics = pgkit::testing::expect_database_error<pgkit::CheckViolation, pgkit::IntegrityError>(
-      [&] { pgkit::copy_in(conn, "checked", {"id", "code", "amount", "mood_label"}, rows); }, "23514");
+      [&] {
+        pgkit::copy_in(conn, "checked", {"id", "code", "amount", "mood_label"}, rows);
+      },
+      "23514");
   EXPECT_THAT(diagnostics.context, HasSubstr("line 10"));
 
   EXPECT_EQ(contents("checked"), before);
@@ -228,7 +247,10 @@ TEST_F(CopyErrors, UnknownEnumLabelIsRefusedByTheServerNamingTheRow) {
   std::vector<std::tuple<int, std::string>> rows(20, {9, "small"});
   rows[14] = {9, "huge"};
   const auto diagnostics = pgkit::testing::expect_database_error<pgkit::InvalidTextRepresentation, pgkit::DataError>(
-      [&] { pgkit::copy_in(conn, "sized", {"id", "s"}, rows); }, "22P02");
+      [&] {
+        pgkit::copy_in(conn, "sized", {"id", "s"}, rows);
+      },
+      "22P02");
   EXPECT_THAT(diagnostics.context, AllOf(HasSubstr("line 15"), HasSubstr("column s")));
   EXPECT_THAT(diagnostics.message_primary, HasSubstr("huge"));
   EXPECT_EQ(contents("sized"), before);
@@ -286,9 +308,9 @@ TEST_F(CopyErrors, RowThatCannotBeReadAsTheRequestedTypeLeavesTheConnectionUsabl
   // A ConversionError in the middle of a large COPY out: the rest is not read into memory, the COPY is
   // stopped, and the connection is ready for the next statement.
   int seen = 0;
-  EXPECT_THROW(pgkit::copy_out<std::int16_t>(conn, "SELECT g FROM generate_series(1, 1000000) g",
-                                             [&](std::int16_t) { ++seen; }),
-               ConversionError);
+  EXPECT_THROW(
+      pgkit::copy_out<std::int16_t>(conn, "SELECT g FROM generate_series(1, 1000000) g", [&](std::int16_t) { ++seen; }),
+      ConversionError);
   EXPECT_EQ(seen, 32767);
   expect_usable(conn);
   EXPECT_THROW((pgkit::copy_out<int, int>(conn, "SELECT 1", [](const auto&) {})), InterfaceError);

@@ -33,8 +33,7 @@ using Person = std::tuple<int, std::string, Text>;
 // A folder of its own under the system's temporary directory, removed with this object.
 class TempDir {
  public:
-  TempDir()
-      : path_(std::filesystem::temp_directory_path() / pgkit::testing::unique_name("pgkit_copy_raw")) {
+  TempDir() : path_(std::filesystem::temp_directory_path() / pgkit::testing::unique_name("pgkit_copy_raw")) {
     std::filesystem::create_directories(path_);
   }
   TempDir(const TempDir&) = delete;
@@ -57,7 +56,9 @@ std::string read_file(const std::filesystem::path& path) {
 // An input stream that gives `data` and then fails, as a disk or a network read can.
 class FailingInput : public std::streambuf {
  public:
-  explicit FailingInput(std::string data) : data_(std::move(data)) { setg(data_.data(), data_.data(), data_.data() + data_.size()); }
+  explicit FailingInput(std::string data) : data_(std::move(data)) {
+    setg(data_.data(), data_.data(), data_.data() + data_.size());
+  }
 
  protected:
   int_type underflow() override { throw std::ios_base::failure("device error"); }
@@ -130,9 +131,8 @@ TEST_F(CopyRaw, CsvWithHeaderInAndOut) {
                           Person{3, "He said \"hi\"", "plain"}, Person{4, "", ""}));
 
   std::ostringstream out;
-  EXPECT_EQ(pgkit::copy_out_raw(conn, "COPY (SELECT * FROM csv_people ORDER BY id) TO STDOUT (FORMAT csv, HEADER)",
-                                out),
-            4);
+  EXPECT_EQ(
+      pgkit::copy_out_raw(conn, "COPY (SELECT * FROM csv_people ORDER BY id) TO STDOUT (FORMAT csv, HEADER)", out), 4);
   EXPECT_EQ(out.str(),
             "id,name,note\n"
             "1,\"Smith, John\",\"line one\nline two\"\n"
@@ -187,12 +187,12 @@ TEST_F(CopyRaw, MalformedCsvLineNamesTheLineAndChangesNothing) {
   };
   const std::vector<Case> cases = {
       // Line 1 is the header.
-      {"id,name,note\n1,a,\n2,b,\nthree,c,\n4,d,\n", "22P02", "line 4"},          // not an integer
-      {"id,name,note\n1,a,\n2,b,\n3,c,\n4,d,x,extra\n", "22P04", "line 5"},       // extra column
-      {"id,name,note\n1,a,\n2,b\n", "22P04", "line 3"},                          // missing column
-      {"id,name,note\n1,a,\n2,\"unterminated,\n", "22P04", "line 4"},            // open quote to the end
-      {"id,name,note\n1,a,\n1,again,\n", "23505", "line 3"},                     // duplicate key
-      {"id,name,note\n1,a,\n2,,\n", "23502", "line 3"},                          // NULL name
+      {"id,name,note\n1,a,\n2,b,\nthree,c,\n4,d,\n", "22P02", "line 4"},     // not an integer
+      {"id,name,note\n1,a,\n2,b,\n3,c,\n4,d,x,extra\n", "22P04", "line 5"},  // extra column
+      {"id,name,note\n1,a,\n2,b\n", "22P04", "line 3"},                      // missing column
+      {"id,name,note\n1,a,\n2,\"unterminated,\n", "22P04", "line 4"},        // open quote to the end
+      {"id,name,note\n1,a,\n1,again,\n", "23505", "line 3"},                 // duplicate key
+      {"id,name,note\n1,a,\n2,,\n", "23502", "line 3"},                      // NULL name
   };
   for (const auto& c : cases) {
     std::istringstream in(c.input);
@@ -262,8 +262,9 @@ TEST_F(CopyRaw, FailingStreamsAbortTheCopy) {
   // The output fills up part-way through a large COPY out.
   FullOutput full(1000);
   std::ostream out(&full);
-  EXPECT_THAT(message_of<InterfaceError>(
-                  [&] { pgkit::copy_out_raw(conn, "COPY (SELECT g FROM generate_series(1, 1000000) g) TO STDOUT", out); }),
+  EXPECT_THAT(message_of<InterfaceError>([&] {
+                pgkit::copy_out_raw(conn, "COPY (SELECT g FROM generate_series(1, 1000000) g) TO STDOUT", out);
+              }),
               HasSubstr("writing"));
   expect_usable(conn);
 }

@@ -134,8 +134,7 @@ TEST_F(Copy, BadTableNamesAreRefusedBeforeAnythingIsSent) {
               AllOf(HasSubstr("64 bytes"), HasSubstr("63")));
   EXPECT_THAT(message_of<InterfaceError>([&] { pgkit::copy_in(conn, std::string("a\0b", 3), {"id"}, rows); }),
               HasSubstr("NUL"));
-  EXPECT_THAT(message_of<InterfaceError>([&] { pgkit::copy_in(conn, "\xff\xfe", {"id"}, rows); }),
-              HasSubstr("UTF-8"));
+  EXPECT_THAT(message_of<InterfaceError>([&] { pgkit::copy_in(conn, "\xff\xfe", {"id"}, rows); }), HasSubstr("UTF-8"));
   EXPECT_THROW(pgkit::copy_in(conn, "no_such_table", {"id"}, rows), pgkit::UndefinedTable);
   EXPECT_THROW(pgkit::copy_in(conn, pgkit::TableName("no_such_schema", "t"), {"id"}, rows), pgkit::UndefinedTable);
   expect_usable(conn);
@@ -146,20 +145,23 @@ TEST_F(Copy, BadColumnListsAreClearTypedErrors) {
   const std::vector<std::tuple<int, std::string>> rows = {{1, "a"}};
   // Unknown column: the server's error, before the COPY starts.
   const auto diagnostics = pgkit::testing::expect_database_error<pgkit::UndefinedColumn, pgkit::ProgrammingError>(
-      [&] { pgkit::copy_in(conn, "cols", {"id", "nmae"}, rows); }, "42703");
+      [&] {
+        pgkit::copy_in(conn, "cols", {"id", "nmae"}, rows);
+      },
+      "42703");
   EXPECT_THAT(diagnostics.message_primary, HasSubstr("nmae"));
   expect_usable(conn);
   // No columns at all (and no described struct to take them from).
   EXPECT_THAT(message_of<InterfaceError>([&] { pgkit::copy_in(conn, "cols", {}, rows); }), HasSubstr("column"));
-  EXPECT_THAT(message_of<InterfaceError>([&] { pgkit::copy_in(conn, "cols", {"id", ""}, rows); }),
-              HasSubstr("empty"));
+  EXPECT_THAT(message_of<InterfaceError>([&] { pgkit::copy_in(conn, "cols", {"id", ""}, rows); }), HasSubstr("empty"));
   // Rows wider or narrower than the column list.
   EXPECT_THAT(message_of<InterfaceError>([&] { pgkit::copy_in(conn, "cols", {"id"}, rows); }),
               AllOf(HasSubstr("row 1"), HasSubstr("2 values"), HasSubstr("1 column")));
-  EXPECT_THAT(message_of<InterfaceError>([&] {
-                pgkit::copy_in(conn, "cols", {"id", "name"}, std::vector<std::tuple<int, std::string, int>>{{1, "a", 2}});
-              }),
-              AllOf(HasSubstr("3 values"), HasSubstr("2 columns")));
+  EXPECT_THAT(
+      message_of<InterfaceError>([&] {
+        pgkit::copy_in(conn, "cols", {"id", "name"}, std::vector<std::tuple<int, std::string, int>>{{1, "a", 2}});
+      }),
+      AllOf(HasSubstr("3 values"), HasSubstr("2 columns")));
   EXPECT_EQ(count_rows(conn, "cols"), 0);
   expect_usable(conn);
 }
@@ -172,7 +174,9 @@ TEST_F(Copy, BadOptionsAreRefused) {
   pgkit::CopyOptions negative;
   negative.timeout = std::chrono::milliseconds(-5);
   EXPECT_THROW(pgkit::copy_in(conn, "opts", {"id"}, std::vector<int>{1}, negative), InterfaceError);
-  EXPECT_THROW(pgkit::copy_out<int>(conn, "SELECT 1", [](int) {}, negative), InterfaceError);
+  EXPECT_THROW(pgkit::copy_out<int>(
+                   conn, "SELECT 1", [](int) {}, negative),
+               InterfaceError);
   std::stringstream out;
   EXPECT_THROW(pgkit::copy_out_raw(conn, "COPY opts TO STDOUT", out, negative), InterfaceError);
   EXPECT_EQ(count_rows(conn, "opts"), 0);

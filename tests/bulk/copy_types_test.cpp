@@ -102,10 +102,10 @@ TEST_F(CopyTypes, IntegersAtTheirLimits) {
   EXPECT_EQ(pgkit::copy_in(conn, "integers", {"id", "i2", "i4", "i8"}, rows), 5);
 
   std::vector<Row> back;
-  EXPECT_EQ((pgkit::copy_out<int, std::optional<std::int16_t>, std::optional<std::int32_t>,
-                             std::optional<std::int64_t>>(conn, "SELECT id, i2, i4, i8 FROM integers ORDER BY id",
-                                                          [&](const Row& row) { back.push_back(row); })),
-            5);
+  EXPECT_EQ(
+      (pgkit::copy_out<int, std::optional<std::int16_t>, std::optional<std::int32_t>, std::optional<std::int64_t>>(
+          conn, "SELECT id, i2, i4, i8 FROM integers ORDER BY id", [&](const Row& row) { back.push_back(row); })),
+      5);
   EXPECT_EQ(back, rows);
 
   using ServerRow = std::tuple<Text, Text, Text>;
@@ -117,9 +117,9 @@ TEST_F(CopyTypes, IntegersAtTheirLimits) {
 
 TEST_F(CopyTypes, DoublesIncludingNanInfinitiesAndNegativeZero) {
   using D = std::numeric_limits<double>;
-  const std::vector<std::optional<double>> values = {0.0,        -0.0,          1.5,           0.1,
-                                                     D::max(),   D::min(),      D::denorm_min(), D::lowest(),
-                                                     D::quiet_NaN(), D::infinity(), -D::infinity(), std::nullopt};
+  const std::vector<std::optional<double>> values = {
+      0.0,           -0.0,           1.5,         0.1, D::max(), D::min(), D::denorm_min(), D::lowest(), D::quiet_NaN(),
+      D::infinity(), -D::infinity(), std::nullopt};
   const auto back = round_trip("doubles", "double precision", values);
   ASSERT_EQ(back.size(), values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -141,8 +141,8 @@ TEST_F(CopyTypes, DoublesIncludingNanInfinitiesAndNegativeZero) {
 
 TEST_F(CopyTypes, FloatsIncludingNanAndInfinities) {
   using F = std::numeric_limits<float>;
-  const std::vector<std::optional<float>> values = {1.5F,          0.1F,         F::max(),       F::min(), F::denorm_min(),
-                                                    F::quiet_NaN(), F::infinity(), -F::infinity(), std::nullopt};
+  const std::vector<std::optional<float>> values = {
+      1.5F, 0.1F, F::max(), F::min(), F::denorm_min(), F::quiet_NaN(), F::infinity(), -F::infinity(), std::nullopt};
   const auto back = round_trip("floats", "real", values);
   ASSERT_EQ(back.size(), values.size());
   for (std::size_t i = 0; i < values.size(); ++i) {
@@ -171,14 +171,10 @@ TEST_F(CopyTypes, FloatingPointConvertsToTheColumnsWidth) {
 TEST_F(CopyTypes, TextAndVarcharWithNonAscii) {
   std::string long_text;
   while (long_text.size() < 200'000) long_text += "ünïcødé 日本語 🐘 ";
-  const std::vector<Text> values = {"",
-                                    "plain",
-                                    "héllo wörld",
-                                    "日本語",
-                                    "🐘 elephant",
-                                    "tab\there\nnew line \\ backslash \"quote\" 'apostrophe' \\N",
-                                    long_text,
-                                    std::nullopt};
+  const std::vector<Text> values = {
+      "",        "plain",      "héllo wörld",
+      "日本語",  "🐘 elephant", "tab\there\nnew line \\ backslash \"quote\" 'apostrophe' \\N",
+      long_text, std::nullopt};
   EXPECT_EQ(round_trip("texts", "text", values), values);
   // A normal query reads what the server stored, and the server counts characters, not bytes.
   EXPECT_EQ(conn.query<Text>("SELECT v FROM texts ORDER BY id"), values);
@@ -265,7 +261,7 @@ TEST_F(CopyTypes, NumericAsDecimal) {
   // The column's precision and (negative) scale apply to binary input: the server rounds.
   conn.exec("CREATE TABLE rounded (id int, cents numeric(8, 2), thousands numeric(10, -3))");
   const std::vector<std::tuple<int, Decimal, Decimal>> rows = {{1, Decimal("1234.567"), Decimal("1234567")},
-                                                              {2, Decimal("-0.005"), Decimal("-499")}};
+                                                               {2, Decimal("-0.005"), Decimal("-499")}};
   EXPECT_EQ(pgkit::copy_in(conn, "rounded", {"id", "cents", "thousands"}, rows), 2);
   std::vector<std::tuple<Decimal, Decimal>> rounded;
   pgkit::copy_out<Decimal, Decimal>(conn, "SELECT cents, thousands FROM rounded ORDER BY id",
@@ -333,9 +329,12 @@ TEST_F(CopyTypes, TimestampsWithoutTimeZone) {
 
 TEST_F(CopyTypes, Dates) {
   using std::chrono::year;
-  const std::vector<std::optional<year_month_day>> values = {
-      year(2024) / std::chrono::February / 29, year(1970) / 1 / 1, year(1) / 1 / 1, year(-44) / 3 / 15,
-      year(32767) / 12 / 31, std::nullopt};
+  const std::vector<std::optional<year_month_day>> values = {year(2024) / std::chrono::February / 29,
+                                                             year(1970) / 1 / 1,
+                                                             year(1) / 1 / 1,
+                                                             year(-44) / 3 / 15,
+                                                             year(32767) / 12 / 31,
+                                                             std::nullopt};
   EXPECT_EQ(round_trip("dates", "date", values), values);
   EXPECT_THAT(server_texts("dates"),
               ElementsAre("2024-02-29", "1970-01-01", "0001-01-01", "0045-03-15 BC", "32767-12-31", std::nullopt));
@@ -365,9 +364,12 @@ TEST_F(CopyTypes, TimesOfDay) {
 }
 
 TEST_F(CopyTypes, Intervals) {
-  const std::vector<std::optional<Interval>> values = {Interval{0, 0, 0}, Interval{14, 3, 4'000'000},
-                                                       Interval{-1, -2, -3'600'000'000}, Interval{0, 0, 1},
-                                                       Interval{0, 45, 25 * 3'600'000'000LL}, std::nullopt};
+  const std::vector<std::optional<Interval>> values = {Interval{0, 0, 0},
+                                                       Interval{14, 3, 4'000'000},
+                                                       Interval{-1, -2, -3'600'000'000},
+                                                       Interval{0, 0, 1},
+                                                       Interval{0, 45, 25 * 3'600'000'000LL},
+                                                       std::nullopt};
   EXPECT_EQ(round_trip("intervals", "interval", values), values);
   // Months, days and time stay apart (45 days are not a month, 25 hours not a day).
   EXPECT_THAT(server_texts("intervals"),
@@ -383,9 +385,8 @@ TEST_F(CopyTypes, Intervals) {
 
 TEST_F(CopyTypes, JsonAndJsonb) {
   const nlohmann::json document = {{"name", "Zoë ☃"}, {"tags", {1, 2, 3}}, {"nested", {{"ok", true}, {"n", 1.5}}}};
-  const std::vector<std::optional<nlohmann::json>> values = {document, nlohmann::json(nullptr),
-                                                             nlohmann::json("just a string"),
-                                                             nlohmann::json::array(), std::nullopt};
+  const std::vector<std::optional<nlohmann::json>> values = {
+      document, nlohmann::json(nullptr), nlohmann::json("just a string"), nlohmann::json::array(), std::nullopt};
   EXPECT_EQ(round_trip("documents", "jsonb", values), values);
   EXPECT_EQ(round_trip("json_documents", "json", values), values);
   for (const char* table : {"documents", "json_documents"}) {
@@ -395,9 +396,9 @@ TEST_F(CopyTypes, JsonAndJsonb) {
         << table;
     EXPECT_EQ(conn.query_value<std::string>(fmt::format("SELECT v::json->>'name' FROM {} WHERE id = 0", table)),
               "Zoë ☃");
-    EXPECT_EQ(conn.query_value<double>(fmt::format("SELECT (v::json->'nested'->>'n')::float8 FROM {} WHERE id = 0",
-                                                   table)),
-              1.5);
+    EXPECT_EQ(
+        conn.query_value<double>(fmt::format("SELECT (v::json->'nested'->>'n')::float8 FROM {} WHERE id = 0", table)),
+        1.5);
   }
 
   // ordered_json into a json column keeps its key order (json stores the text as sent).
@@ -421,10 +422,21 @@ TEST_F(CopyTypes, ArraysWithNullElementsAndTwoDimensions) {
                          std::vector<std::optional<std::string>>, std::vector<double>>;
   const Uuid one = Uuid::parse("00000000-0000-0000-0000-000000000001");
   const std::vector<Row> rows = {
-      {1, Flat{1, std::nullopt, 3}, Grid{{1, 2, 3}, {4, 5, 6}}, {Decimal("1.50"), Decimal::nan()}, {one},
-       {"naïve", std::nullopt, "with, comma", "{brace}", "\"quoted\""}, {0.5, -0.0}},
+      {1,
+       Flat{1, std::nullopt, 3},
+       Grid{{1, 2, 3}, {4, 5, 6}},
+       {Decimal("1.50"), Decimal::nan()},
+       {one},
+       {"naïve", std::nullopt, "with, comma", "{brace}", "\"quoted\""},
+       {0.5, -0.0}},
       {2, Flat{}, Grid{}, {}, {}, {}, {}},
-      {3, std::nullopt, std::nullopt, {Decimal("-1e-20")}, {Uuid(), one}, {""}, {std::numeric_limits<double>::infinity()}},
+      {3,
+       std::nullopt,
+       std::nullopt,
+       {Decimal("-1e-20")},
+       {Uuid(), one},
+       {""},
+       {std::numeric_limits<double>::infinity()}},
   };
   EXPECT_EQ(pgkit::copy_in(conn, "arrays", {"id", "flat", "grid", "prices", "ids", "words", "scores"}, rows), 3);
 
@@ -465,9 +477,9 @@ TEST_F(CopyTypes, ArraysOfStringsIntoEveryTextLikeArrayType) {
   pgkit::copy_out<Grid>(conn, "SELECT codes FROM text_arrays ORDER BY id", [&](const Grid& g) { grids.push_back(g); });
   EXPECT_THAT(grids, ElementsAre(std::get<1>(rows[0]), Grid{}));
   // The server checks the elements against the column: too long for varchar(4).
-  EXPECT_THROW(pgkit::copy_in(conn, "text_arrays", {"id", "codes"},
-                              std::vector<std::tuple<int, Grid>>{{3, Grid{{"toolong"}}}}),
-               pgkit::StringDataRightTruncation);
+  EXPECT_THROW(
+      pgkit::copy_in(conn, "text_arrays", {"id", "codes"}, std::vector<std::tuple<int, Grid>>{{3, Grid{{"toolong"}}}}),
+      pgkit::StringDataRightTruncation);
 
   // Arrays of an enum need the element type, which a binary COPY cannot name from a string: a clear
   // refusal instead of a server error about array element types.
@@ -539,7 +551,8 @@ TEST_F(CopyTypes, DescribedStructsUseTheirMemberNamesAsColumns) {
             3);
   EXPECT_EQ(back, products);
   std::vector<Product> through_rows;
-  for (const Product& p : pgkit::CopyRows<Product>(conn, "SELECT * FROM products ORDER BY id")) through_rows.push_back(p);
+  for (const Product& p : pgkit::CopyRows<Product>(conn, "SELECT * FROM products ORDER BY id"))
+    through_rows.push_back(p);
   EXPECT_EQ(through_rows, products);
 
   // An explicit column list overrides the member names (here: into a table with other names).
