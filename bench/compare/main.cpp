@@ -56,15 +56,8 @@ int main(int argc, char** argv) {
   if (repeat == 0) repeat = quick ? 1 : 7;
 
   try {
-    std::optional<pgkit::embedded::Cluster> cluster;
-    std::string conninfo;
-    if (auto url = pgkit::embedded::database_url_from_environment()) {
-      conninfo = *url;
-    } else {
-      cluster.emplace(pgkit::embedded::Cluster::make_throwaway());
-      cluster->start();
-      conninfo = cluster->uri();
-    }
+    const pgkit::embedded::ServerForThisRun server;
+    const std::string& conninfo = server.conninfo();
     prepare_fixtures(conninfo, fixture_rows);
 
     Registry registry;

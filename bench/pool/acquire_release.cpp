@@ -11,29 +11,15 @@
 
 namespace {
 
-// The server and pool every benchmark shares, made on first use.
-struct Setup {
-  Setup() {
-    if (auto url = pgkit::embedded::database_url_from_environment()) {
-      conninfo = *url;
-    } else {
-      cluster.emplace(pgkit::embedded::Cluster::make_throwaway());
-      cluster->start();
-      conninfo = cluster->uri();
-    }
-  }
-  std::optional<pgkit::embedded::Cluster> cluster;
-  std::string conninfo;
-};
-
-Setup& setup() {
-  static Setup instance;
+// The server every benchmark shares, started on first use.
+const pgkit::embedded::ServerForThisRun& server() {
+  static const pgkit::embedded::ServerForThisRun instance;
   return instance;
 }
 
 pgkit::PoolOptions options(std::size_t size) {
   pgkit::PoolOptions o;
-  o.connect.conninfo = setup().conninfo;
+  o.connect.conninfo = server().conninfo();
   o.min_size = size;
   o.max_size = size;
   o.logger = std::make_shared<spdlog::logger>("bench", std::make_shared<spdlog::sinks::null_sink_mt>());

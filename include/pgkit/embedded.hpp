@@ -121,4 +121,17 @@ std::filesystem::path default_home();
 // (returned as an empty string meaning "let libpq read PG* itself"). nullopt: use the embedded cluster.
 std::optional<std::string> database_url_from_environment();
 
+// The server a program that needs one for a while uses (examples, benchmarks): the environment's
+// (DATABASE_URL or PG*) when set, else a throwaway cluster started here and removed with this object.
+class ServerForThisRun {
+ public:
+  ServerForThisRun();
+  // The conninfo to connect with ("" when libpq's PG* variables name the server).
+  [[nodiscard]] const std::string& conninfo() const noexcept { return conninfo_; }
+
+ private:
+  std::optional<Cluster> cluster_;
+  std::string conninfo_;
+};
+
 }  // namespace pgkit::embedded

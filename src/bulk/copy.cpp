@@ -231,9 +231,7 @@ class CopyWriterImpl {
   void start_cancel() {
     timed_out = true;
     cancel.emplace(conn.cancel_object());
-    // The server gets as long again (within 0.1 to 1 s) to answer the cancel.
-    cancel_deadline = Clock::now() + std::clamp<Clock::duration>(*options.timeout, std::chrono::milliseconds(100),
-                                                                 std::chrono::seconds(1));
+    cancel_deadline = Clock::now() + cancel_grace(*options.timeout);
   }
 
   // A cancel request still on its way could hit the next statement: wait until it was delivered.
@@ -260,13 +258,7 @@ class CopyWriterImpl {
     if (timed_out) {
       if (now >= cancel_deadline) {
         active = false;
-        conn.in_pipeline = false;
-        conn.mark_broken("the server did not answer a cancel request during COPY");
-        PQfinish(conn.conn);
-        conn.conn = nullptr;
-        throw QueryCanceled(fmt::format("COPY into {} timed out after {} ms and the server did not answer the "
-                                        "cancel request; the connection was closed",
-                                        table, options.timeout->count()));
+        conn.give_up_after_unanswered_cancel(fmt::format("COPY into {}", table), *options.timeout);
       }
       until = cancel_deadline;
     }
@@ -396,18 +388,11 @@ class CopyReaderImpl::State {
     if (deadline && now >= *deadline) {
       if (!cancel) {
         cancel.emplace(conn.cancel_object());
-        cancel_deadline = now + std::clamp<Clock::duration>(*options.timeout, std::chrono::milliseconds(100),
-                                                            std::chrono::seconds(1));
+        cancel_deadline = now + cancel_grace(*options.timeout);
       }
       if (now >= cancel_deadline) {
         active = false;
-        conn.in_pipeline = false;
-        conn.mark_broken("the server did not answer a cancel request during COPY");
-        PQfinish(conn.conn);
-        conn.conn = nullptr;
-        throw QueryCanceled(fmt::format("COPY timed out after {} ms and the server did not answer the cancel "
-                                        "request; the connection was closed",
-                                        options.timeout->count()));
+        conn.give_up_after_unanswered_cancel("COPY", *options.timeout);
       }
       until = cancel_deadline;
     }

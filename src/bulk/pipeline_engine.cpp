@@ -186,10 +186,6 @@ bool PipelineEngine::read_ready() {
   return progress;
 }
 
-Clock::duration PipelineEngine::cancel_grace() const {
-  return std::clamp<Clock::duration>(*timeout_, std::chrono::milliseconds(100), std::chrono::seconds(1));
-}
-
 void PipelineEngine::wait_for_socket(bool want_write) {
   const auto now = Clock::now();
   // Once the server answered a cancel, a statement of a later group still running a grace period
@@ -201,18 +197,12 @@ void PipelineEngine::wait_for_socket(bool want_write) {
       // Past the deadline: cancel what runs (its group is then skipped), and give the server up to
       // a second more to answer before giving up on the connection.
       cancel_.emplace(conn_.cancel_object());
-      cancel_deadline_ = now + cancel_grace();
+      cancel_deadline_ = now + cancel_grace(*timeout_);
     }
     if (now >= cancel_deadline_) {
-      conn_.mark_broken("the server did not answer a cancel request");
-      PQfinish(conn_.conn);
-      conn_.conn = nullptr;
       pending_.clear();
       active_ = false;
-      conn_.in_pipeline = false;
-      throw QueryCanceled(fmt::format("the pipeline timed out after {} ms and the server did not answer the cancel "
-                                      "request; the connection to {} was closed",
-                                      timeout_->count(), conn_.description));
+      conn_.give_up_after_unanswered_cancel("the pipeline", *timeout_);
     }
     until = cancel_deadline_;
   }
@@ -233,7 +223,7 @@ void PipelineEngine::pump(bool wait) {
     const bool progress = read_ready();
     if (progress && cancel_) {  // the server answers: no reason to give up on the connection
       cancel_.reset();
-      next_cancel_ = Clock::now() + cancel_grace();
+      next_cancel_ = Clock::now() + cancel_grace(*timeout_);
     }
     if (!wait || progress || pending_.empty()) return;
     // The server holds the results of an open group until a sync or a flush request: ask for them

@@ -59,7 +59,6 @@ class PipelineEngine {
   void pump(bool wait);
   bool read_ready();  // delivers complete results; true when something completed
   void wait_for_socket(bool want_write);
-  [[nodiscard]] Clock::duration cancel_grace() const;  // how long the server gets to answer a cancel
   [[noreturn]] void fail_connection(std::string_view what);
   void leave();  // leaves pipeline mode and non-blocking mode
 

@@ -175,6 +175,10 @@ std::string error_text(const Diagnostics& d) {
   return text;
 }
 
+Clock::duration cancel_grace(std::chrono::milliseconds timeout) noexcept {
+  return std::clamp<Clock::duration>(timeout, std::chrono::milliseconds(100), std::chrono::seconds(1));
+}
+
 AsyncCancel::AsyncCancel(std::shared_ptr<PGcancel> cancel) : shared_(std::make_shared<Shared>()) {
   std::thread([shared = shared_, cancel = std::move(cancel)] {
     if (cancel) {
@@ -288,6 +292,16 @@ void Connection::Impl::check_usable() const {
   if (in_pipeline) throw InterfaceError("a Pipeline owns this connection; finish or destroy it first");
 }
 
+void Connection::Impl::give_up_after_unanswered_cancel(std::string_view what, std::chrono::milliseconds timeout) {
+  mark_broken("the server did not answer a cancel request");
+  PQfinish(conn);
+  conn = nullptr;
+  in_pipeline = false;
+  throw QueryCanceled(fmt::format("{} timed out after {} ms and the server did not answer the cancel request; "
+                                  "the connection to {} was closed",
+                                  what, timeout.count(), description));
+}
+
 void Connection::Impl::mark_broken(std::string reason) {
   if (broken) return;
   broken = true;
@@ -345,18 +359,9 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
         const auto now = Clock::now();
         if (!cancel && now >= *deadline) {
           cancel.emplace(cancel_object());
-          // The server gets as long again (within 0.1 to 1 s) to answer the cancel.
-          cancel_deadline = now + std::clamp<Clock::duration>(*timeout, std::chrono::milliseconds(100),
-                                                               std::chrono::seconds(1));
+          cancel_deadline = now + detail::cancel_grace(*timeout);
         }
-        if (cancel && now >= cancel_deadline) {
-          mark_broken("the server did not answer a cancel request");
-          PQfinish(conn);
-          conn = nullptr;
-          throw QueryCanceled(fmt::format("statement timed out after {} ms and the server did not answer the cancel "
-                                          "request; the connection to {} was closed",
-                                          timeout->count(), description));
-        }
+        if (cancel && now >= cancel_deadline) give_up_after_unanswered_cancel("statement", *timeout);
         const auto wait_until = cancel ? cancel_deadline : *deadline;
         pollfd fd{PQsocket(conn), POLLIN, 0};
         if (::poll(&fd, 1, detail::poll_milliseconds(wait_until)) < 0 && errno != EINTR) break;

@@ -53,6 +53,10 @@ std::shared_ptr<Diagnostics> diagnostics_of(const PGresult* result, PGconn* conn
 // "message (SQLSTATE xxxxx)\nDETAIL: ...\nHINT: ..."
 std::string error_text(const Diagnostics& diagnostics);
 
+// How long the server gets to answer a cancel sent because `timeout` passed: as long again, within
+// 0.1 to 1 s. After that, the connection is given up (Impl::give_up_after_unanswered_cancel).
+Clock::duration cancel_grace(std::chrono::milliseconds timeout) noexcept;
+
 // A cancel request running on its own thread, so that a server that does not answer (frozen, or the
 // network gone) cannot block the caller beyond its deadline.
 class AsyncCancel {
@@ -98,6 +102,9 @@ struct Connection::Impl {
   [[noreturn]] void throw_send_failure(std::string_view what);
   // Marks the connection lost: every later call fails fast with ConnectionLost.
   void mark_broken(std::string reason);
+  // The server ignored a cancel sent after `timeout`: closes the connection (later calls fail fast)
+  // and throws QueryCanceled saying that `what` ("statement", "COPY into t", ...) timed out.
+  [[noreturn]] void give_up_after_unanswered_cancel(std::string_view what, std::chrono::milliseconds timeout);
 
   std::shared_ptr<PGcancel> cancel_object();
   void deallocate_pending();

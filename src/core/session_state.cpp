@@ -53,7 +53,11 @@ bool statement_changes_session(std::string_view statement) noexcept {
   }
   if (starts_with_word(statement, "create")) {
     auto rest = skip_blanks_and_comments(statement.substr(6));
-    if (starts_with_word(rest, "or")) return false;
+    if (starts_with_word(rest, "or")) {  // CREATE OR REPLACE TEMP VIEW
+      rest = skip_blanks_and_comments(rest.substr(2));
+      if (!starts_with_word(rest, "replace")) return false;
+      rest = skip_blanks_and_comments(rest.substr(7));
+    }
     if (starts_with_word(rest, "temp") || starts_with_word(rest, "temporary")) return true;
     if (starts_with_word(rest, "local") || starts_with_word(rest, "global")) return true;  // ... TEMP TABLE
   }

@@ -12,6 +12,26 @@ bool is_ident_char(char c) { return is_ident_start(c) || (c >= '0' && c <= '9') 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
 bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
+// Moves `i` from an opening `quote` past its closing one (a doubled quote stands for itself; with
+// `escapes`, a backslash escapes the next byte). False when the text ends first.
+bool skip_quoted(std::string_view sql, std::size_t& i, char quote, bool escapes) {
+  ++i;
+  while (i < sql.size()) {
+    if (escapes && sql[i] == '\\') {
+      i += 2;
+    } else if (sql[i] != quote) {
+      ++i;
+    } else if (i + 1 < sql.size() && sql[i + 1] == quote) {
+      i += 2;
+    } else {
+      ++i;
+      return true;
+    }
+  }
+  i = sql.size();
+  return false;
+}
+
 }  // namespace
 
 SqlScan scan_sql(std::string_view sql) noexcept {
@@ -55,43 +75,11 @@ SqlScan scan_sql(std::string_view sql) noexcept {
     if (c == '\'') {
       // E'...' strings take backslash escapes; others only double the quote.
       const bool escapes = i > 0 && (sql[i - 1] == 'E' || sql[i - 1] == 'e') && (i < 2 || !is_ident_char(sql[i - 2]));
-      ++i;
-      bool closed = false;
-      while (i < n) {
-        if (escapes && sql[i] == '\\') {
-          i += 2;
-          continue;
-        }
-        if (sql[i] == '\'') {
-          if (i + 1 < n && sql[i + 1] == '\'') {
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        ++i;
-      }
-      scan.unterminated = scan.unterminated || !closed;
+      scan.unterminated = !skip_quoted(sql, i, '\'', escapes) || scan.unterminated;
       continue;
     }
     if (c == '"') {
-      ++i;
-      bool closed = false;
-      while (i < n) {
-        if (sql[i] == '"') {
-          if (i + 1 < n && sql[i + 1] == '"') {
-            i += 2;
-            continue;
-          }
-          ++i;
-          closed = true;
-          break;
-        }
-        ++i;
-      }
-      scan.unterminated = scan.unterminated || !closed;
+      scan.unterminated = !skip_quoted(sql, i, '"', false) || scan.unterminated;
       continue;
     }
     if (c == '$') {

@@ -584,4 +584,14 @@ fs::path Cluster::bin_directory() const { return impl_->binaries(); }
 std::string Cluster::log_tail(std::size_t lines) const { return tail_lines(read_file(impl_->log_path()), lines); }
 const ClusterOptions& Cluster::options() const { return impl_->options; }
 
+ServerForThisRun::ServerForThisRun() {
+  if (auto url = database_url_from_environment()) {
+    conninfo_ = *url;
+    return;
+  }
+  cluster_.emplace(Cluster::make_throwaway());
+  cluster_->start();
+  conninfo_ = cluster_->uri();
+}
+
 }  // namespace pgkit::embedded

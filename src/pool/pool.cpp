@@ -274,7 +274,8 @@ bool PoolCore::clean(PoolEntry& entry) noexcept {
       std::lock_guard lock(mutex_);
       ++counters_.rollbacks;
     }
-    if (options_.role == ServerRole::primary) {
+    // Reported settings only change while libpq reads from the server, i.e. while statements ran.
+    if (options_.role == ServerRole::primary && impl.used) {
       const char* standby = PQparameterStatus(native, "in_hot_standby");
       const char* read_only = PQparameterStatus(native, "default_transaction_read_only");
       if (impl.read_only_refused || (standby != nullptr && std::string_view(standby) == "on") ||

@@ -63,8 +63,6 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   };
 
   void maintain();
-  // One step of upkeep under the lock; returns when to look again.
-  Clock::time_point upkeep(std::unique_lock<std::mutex>& lock);
   bool open_one(std::unique_lock<std::mutex>& lock);
   std::unique_ptr<PoolEntry> connect();
   // Lends `entry` to the first waiter, or makes it idle. Lock held.

@@ -161,6 +161,17 @@ TEST_F(PoolReset, TempTablesAreDropped) {
       });
 }
 
+TEST_F(PoolReset, TempViewsMadeWithOrReplaceAreDropped) {
+  Pool pool(one_connection());
+  borrow_twice(
+      pool, [&](Connection& conn) { conn.exec("CREATE OR REPLACE TEMP VIEW pool_scratch_view AS SELECT 1 AS v"); },
+      [&](Connection& conn) {
+        EXPECT_EQ(conn.query_value<std::int64_t>("SELECT count(*) FROM pg_class WHERE relname = 'pool_scratch_view'"),
+                  0);
+      });
+  EXPECT_EQ(pool.metrics().resets, 1u);
+}
+
 TEST_F(PoolReset, HoldableCursorsAreClosed) {
   Pool pool(one_connection());
   borrow_twice(

@@ -1,6 +1,7 @@
 // `pgkit pool-bench`: a closed-loop load through a pgkit::Pool, and `pgkit metrics --listen`: a pool's
 // Prometheus metrics over HTTP.
 #include "commands.hpp"
+#include "error_class.hpp"
 #include "metrics_http.hpp"
 #include "target_database.hpp"
 
@@ -36,26 +37,6 @@ struct BenchOptions {
   int acquire_timeout_ms = 1000;
   int query_timeout_ms = 2000;
 };
-
-// A short, stable name for an error's class, for the errors-by-class table.
-std::string error_class(const std::exception& e) {
-  if (dynamic_cast<const TooManyWaiters*>(&e) != nullptr) return "TooManyWaiters";
-  if (dynamic_cast<const PoolTimeout*>(&e) != nullptr) return "PoolTimeout";
-  if (dynamic_cast<const PoolClosed*>(&e) != nullptr) return "PoolClosed";
-  if (dynamic_cast<const AdminShutdown*>(&e) != nullptr) return "AdminShutdown";
-  if (dynamic_cast<const CrashShutdown*>(&e) != nullptr) return "CrashShutdown";
-  if (dynamic_cast<const ConnectionLost*>(&e) != nullptr) return "ConnectionLost";
-  if (dynamic_cast<const CannotConnectNow*>(&e) != nullptr) return "CannotConnectNow";
-  if (dynamic_cast<const ConnectionFailure*>(&e) != nullptr) return "ConnectionFailure";
-  if (dynamic_cast<const QueryCanceled*>(&e) != nullptr) return "QueryCanceled";
-  if (const auto* db = dynamic_cast<const DatabaseError*>(&e)) {
-    const auto name = sqlstate_condition_name(db->diagnostics().sqlstate);
-    if (!name.empty()) return std::string(name);
-    return "DatabaseError";
-  }
-  if (dynamic_cast<const InterfaceError*>(&e) != nullptr) return "InterfaceError";
-  return "other";
-}
 
 struct WorkerResult {
   std::vector<std::uint32_t> latencies_us;

@@ -1,5 +1,6 @@
 // The seed's pools, done right: one thread-safe pool serving concurrent workers, and the same pool
 // riding out a restart of the server while the workers keep going.
+#include "../error_class.hpp"
 #include "../target_database.hpp"
 #include "demo.hpp"
 
@@ -108,12 +109,8 @@ void pooled_workers(TargetDatabase& target) {
         } catch (const Error& e) {
           ++failed;
           last_failure = Clock::now().time_since_epoch().count();
-          std::string kind = dynamic_cast<const PoolTimeout*>(&e)        ? "PoolTimeout"
-                             : dynamic_cast<const ConnectionLost*>(&e)   ? "ConnectionLost"
-                             : dynamic_cast<const ConnectionFailure*>(&e) ? "ConnectionFailure"
-                                                                          : "other";
           std::lock_guard lock(errors_mutex);
-          ++errors[kind];
+          ++errors[error_class(e)];
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
       }
