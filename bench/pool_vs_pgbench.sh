@@ -2,11 +2,15 @@
 # pgkit pool-bench beside pgbench, on one fresh embedded server, in one run:
 #   pgbench -S -M prepared -c 8 -j 2        (the issue's reference: pgbench's select-only script)
 #   pgbench -f 'SELECT 1' -M prepared -c 8 -j 2
-#   pgkit pool-bench --connections 8 --threads 16   (SELECT 1, and pgbench's select by a fixed aid)
-# Usage: bench/pool_vs_pgbench.sh [seconds per run, default 10]. Needs `make` first.
+#   pgkit pool-bench --connections 8 --threads 16   (SELECT 1, and pgbench's select by a fixed aid),
+#     under fifo (the pool's default) and throughput fairness
+# The runs are interleaved over several rounds and each figure is the median of its rounds: on a shared
+# 2-core machine one run alone can be off by 20%.
+# Usage: bench/pool_vs_pgbench.sh [seconds per run, default 10] [rounds, default 3]. Needs `make` first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-10}
+rounds=${2:-3}
 pgkit=build/tools/pgkit/pgkit
 bindir=$(pg_config --bindir 2>/dev/null || true)
 pgbench=$bindir/pgbench
@@ -26,15 +30,32 @@ tps_of_pgbench() { "$pgbench" "$@" -M prepared -c 8 -j 2 -T "$seconds" "$url" 2>
 tps_of_pool_bench() { $pgkit pool-bench --connections 8 --threads 16 --seconds "$seconds" --json "$@" |
   sed -n 's/.*"tps": \([0-9.]*\).*/\1/p'; }
 
-pgbench_s=$(tps_of_pgbench -S)
-pgbench_1=$(tps_of_pgbench -f "$script")
-pool_1=$(tps_of_pool_bench)
-pool_s=$(tps_of_pool_bench --sql "SELECT abalance FROM pgbench_accounts WHERE aid = 4242")
+tps_of_pgbench() { "$pgbench" "$@" -M prepared -c 8 -j 2 -T "$seconds" "$url" 2>/dev/null |
+  sed -n 's/^tps = \([0-9.]*\).*/\1/p' | head -1; }
+tps_of_pool_bench() { $pgkit pool-bench --connections 8 --threads 16 --seconds "$seconds" --json "$@" |
+  sed -n 's/.*"tps": \([0-9.]*\).*/\1/p'; }
 
-printf '%-48s %12s\n' "run ($seconds s each, 8 connections)" "tps"
-printf '%-48s %12s\n' "pgbench -S -M prepared -c 8 -j 2" "$pgbench_s"
-printf '%-48s %12s\n' "pgbench -f 'SELECT 1' -M prepared -c 8 -j 2" "$pgbench_1"
-printf '%-48s %12s\n' "pgkit pool-bench SELECT 1, 16 threads" "$pool_1"
-printf '%-48s %12s\n' "pgkit pool-bench select by aid, 16 threads" "$pool_s"
-awk -v a="$pool_1" -v b="$pgbench_s" -v c="$pgbench_1" \
-  'BEGIN { printf "pool-bench SELECT 1 / pgbench -S: %.2f   / pgbench SELECT 1: %.2f\n", a / b, a / c }'
+aid_sql="SELECT abalance FROM pgbench_accounts WHERE aid = 4242"
+names=("pgbench -S -M prepared -c 8 -j 2"
+  "pgbench -f 'SELECT 1' -M prepared -c 8 -j 2"
+  "pgkit pool-bench SELECT 1, 16 threads, fifo"
+  "pgkit pool-bench SELECT 1, 16 threads, throughput"
+  "pgkit pool-bench select by aid, 16 thr, throughput")
+declare -a runs
+for ((round = 1; round <= rounds; round++)); do
+  runs[0]+=" $(tps_of_pgbench -S)"
+  runs[1]+=" $(tps_of_pgbench -f "$script")"
+  runs[2]+=" $(tps_of_pool_bench --fairness fifo)"
+  runs[3]+=" $(tps_of_pool_bench --fairness throughput)"
+  runs[4]+=" $(tps_of_pool_bench --fairness throughput --sql "$aid_sql")"
+done
+median() { tr ' ' '\n' <<<"$1" | sed '/^$/d' | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+printf '%-52s %10s   %s\n' "run ($seconds s each, 8 connections, $rounds rounds)" "median" "each round"
+declare -a medians
+for i in "${!names[@]}"; do
+  medians[i]=$(median "${runs[i]}")
+  printf '%-52s %10.0f  %s\n' "${names[i]}" "${medians[i]}" "${runs[i]}"
+done
+awk -v f="${medians[2]}" -v t="${medians[3]}" -v s="${medians[0]}" -v one="${medians[1]}" 'BEGIN {
+  printf "pool-bench SELECT 1 / pgbench -S:        fifo %.2f   throughput %.2f\n", f / s, t / s
+  printf "pool-bench SELECT 1 / pgbench SELECT 1:  fifo %.2f   throughput %.2f\n", f / one, t / one }'

@@ -41,6 +41,7 @@ std::string prometheus_text(const PoolMetrics& m, std::string_view pool) {
   metric("acquired_total", "counter", "Connections lent.", m.acquired);
   metric("timeouts_total", "counter", "Acquires that gave up (PoolTimeout, TooManyWaiters).", m.timeouts);
   metric("waiters_rejected_total", "counter", "Acquires refused because max_waiters were waiting.", m.waiters_rejected);
+  metric("served_ahead_total", "counter", "Acquires served ahead of waiters (throughput fairness).", m.served_ahead);
   metric("connect_attempts_total", "counter", "Connection attempts.", m.connect_attempts);
   metric("connect_failures_total", "counter", "Failed connection attempts.", m.connect_failures);
   metric("connections_opened_total", "counter", "Connections opened.", m.connections_opened);

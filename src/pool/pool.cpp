@@ -1,6 +1,5 @@
-#include "pool/pool_core.hpp"
-
 #include "core/connection_impl.hpp"
+#include "pool/pool_core.hpp"
 
 #include <fmt/format.h>
 #include <libpq-fe.h>
@@ -17,10 +16,16 @@ namespace {
 
 // Settings the server reports whenever they change: a change seen on return means a SET pgkit did not
 // see in the statement text (e.g. inside a function), so the connection is reset.
-constexpr std::array reported_settings = {"is_superuser",  "session_authorization", "TimeZone",
-                                          "DateStyle",     "IntervalStyle",         "application_name",
-                                          "client_encoding", "default_transaction_read_only",
-                                          "standard_conforming_strings", "search_path"};
+constexpr std::array reported_settings = {"is_superuser",
+                                          "session_authorization",
+                                          "TimeZone",
+                                          "DateStyle",
+                                          "IntervalStyle",
+                                          "application_name",
+                                          "client_encoding",
+                                          "default_transaction_read_only",
+                                          "standard_conforming_strings",
+                                          "search_path"};
 
 std::set<std::string> keywords_in(const std::string& conninfo) {
   std::set<std::string> given;
@@ -57,10 +62,17 @@ ConnectOptions pool_connect_options(const PoolOptions& options) {
   if (!connect.connect_timeout && !given.contains("connect_timeout")) connect.connect_timeout = std::chrono::seconds(5);
   if (connect.target_session_attrs.empty() && !given.contains("target_session_attrs")) {
     switch (options.role) {
-      case ServerRole::any: break;
-      case ServerRole::primary: connect.target_session_attrs = "read-write"; break;
-      case ServerRole::prefer_standby: connect.target_session_attrs = "prefer-standby"; break;
-      case ServerRole::standby: connect.target_session_attrs = "standby"; break;
+      case ServerRole::any:
+        break;
+      case ServerRole::primary:
+        connect.target_session_attrs = "read-write";
+        break;
+      case ServerRole::prefer_standby:
+        connect.target_session_attrs = "prefer-standby";
+        break;
+      case ServerRole::standby:
+        connect.target_session_attrs = "standby";
+        break;
     }
   }
   if (connect.application_name.empty() && !given.contains("application_name")) {
@@ -85,13 +97,16 @@ void validate(const PoolOptions& options) {
   if (options.reconnect_initial.count() <= 0) bad("reconnect_initial must be positive");
   if (options.reconnect_max < options.reconnect_initial) bad("reconnect_max is smaller than reconnect_initial");
   if (options.name.empty()) bad("name is empty");
+  if (options.fairness_bound.count() <= 0) bad("fairness_bound must be positive");
 }
 
 std::string where_text(const std::source_location& where) {
   return fmt::format("{}:{} ({})", where.file_name(), where.line(), where.function_name());
 }
 
-double seconds(Clock::duration d) { return std::chrono::duration<double>(d).count(); }
+double seconds(Clock::duration d) {
+  return std::chrono::duration<double>(d).count();
+}
 
 }  // namespace
 
@@ -127,58 +142,85 @@ void PoolCore::start() {
 
 // ---- borrowing ---------------------------------------------------------------------------------
 
+PoolEntry* PoolCore::pop_usable_idle(std::unique_lock<std::mutex>& lock, Clock::time_point now) {
+  while (!idle_.empty() && !closed_) {
+    PoolEntry* entry = idle_.back();
+    idle_.pop_back();
+    if (!expired(*entry, now) && entry->generation == generation_ &&
+        (now - entry->idle_since <= options_.check_after_idle || socket_alive(*entry))) {
+      return entry;
+    }
+    if (!entry->conn.is_open()) {
+      ++counters_.connections_broken;
+      sweep_idle_ = true;
+    }
+    auto doomed = remove(entry);
+    wake_maintainer_.notify_one();
+    lock.unlock();
+    doomed.reset();
+    lock.lock();
+  }
+  return nullptr;
+}
+
 PoolEntry* PoolCore::acquire(std::chrono::milliseconds timeout, const std::source_location& where) {
   if (timeout.count() < 0) throw InterfaceError("acquire: the timeout is negative");
   std::unique_lock lock(mutex_);
   const auto start = Clock::now();
-  for (;;) {
-    if (closed_) throw PoolClosed(fmt::format("pool {} is closed", options_.name));
-    if (!waiters_.empty() || idle_.empty()) break;
-    PoolEntry* entry = idle_.back();
-    idle_.pop_back();
-    entry->borrowed_at = start;
-    ++in_use_;
-    const bool usable = !expired(*entry, start) && entry->generation == generation_ &&
-                        (start - entry->idle_since <= options_.check_after_idle || socket_alive(*entry));
-    if (!usable) {
-      --in_use_;
-      if (!entry->conn.is_open()) {
-        ++counters_.connections_broken;
-        sweep_idle_ = true;
-      }
-      auto doomed = remove(entry);
-      wake_maintainer_.notify_one();
-      lock.unlock();
-      doomed.reset();
-      lock.lock();
-      continue;
+  const auto closed_error = [&] { return PoolClosed(fmt::format("pool {} is closed", options_.name)); };
+  if (closed_) throw closed_error();
+  if (waiters_.empty() || !first_waiter_owed(start)) {
+    const bool ahead_of_waiters = !waiters_.empty();
+    if (PoolEntry* entry = pop_usable_idle(lock, start)) {
+      ++in_use_;
+      entry->borrowed = true;
+      entry->borrowed_at = start;
+      entry->borrowed_from = where;
+      entry->leak_reported = false;
+      ++counters_.acquired;
+      if (ahead_of_waiters) ++counters_.served_ahead;
+      ++wait_counts_[0];
+      return entry;
     }
-    entry->borrowed = true;
-    entry->borrowed_from = where;
-    entry->leak_reported = false;
-    ++counters_.acquired;
-    ++wait_counts_[0];
-    return entry;
+    if (closed_) throw closed_error();
   }
 
   if (options_.max_waiters != 0 && waiters_.size() >= options_.max_waiters) {
     ++counters_.waiters_rejected;
     ++counters_.timeouts;
-    throw TooManyWaiters(fmt::format("pool {}: {} borrowers are waiting already (max_waiters)", options_.name,
-                                     waiters_.size()));
+    throw TooManyWaiters(
+        fmt::format("pool {}: {} borrowers are waiting already (max_waiters)", options_.name, waiters_.size()));
   }
   // Shared with whoever hands it a connection, who may signal it after unlocking (see give_back).
-  const auto waiter_ptr = std::make_shared<Waiter>();
+  const auto waiter_ptr = std::make_shared<Waiter>(start);
   Waiter& waiter = *waiter_ptr;
   waiters_.push_back(waiter_ptr);
   wake_maintainer_.notify_one();
   const auto deadline = start + timeout;
-  while (waiter.entry == nullptr && !waiter.closed) {
-    if (waiter.ready.wait_until(lock, deadline) == std::cv_status::timeout) break;
+  const auto sleep_until = [&](Clock::time_point until) {
+    while (waiter.entry == nullptr && !waiter.closed) {
+      if (waiter.ready.wait_until(lock, until) == std::cv_status::timeout) break;
+    }
+  };
+  if (options_.fairness == Fairness::throughput) {
+    // Returned connections may have gone idle, kept for borrowers served ahead that never came back for
+    // them. When its turn comes the waiter hands them out itself, in arrival order (an older waiter
+    // first), rather than sleep on beside them.
+    sleep_until(std::min(deadline, start + std::chrono::duration_cast<Clock::duration>(options_.fairness_bound)));
+    if (waiter.entry == nullptr && !waiter.closed) {
+      const auto now = Clock::now();
+      while (!waiters_.empty()) {
+        PoolEntry* entry = pop_usable_idle(lock, now);
+        if (entry == nullptr) break;
+        hand_over(entry, now);
+      }
+    }
   }
+  sleep_until(deadline);
   if (waiter.entry == nullptr) {
     std::erase(waiters_, waiter_ptr);
-    if (waiter.closed) throw PoolClosed(fmt::format("pool {} was closed while waiting for a connection", options_.name));
+    if (waiter.closed)
+      throw PoolClosed(fmt::format("pool {} was closed while waiting for a connection", options_.name));
     ++counters_.timeouts;
     record_wait(Clock::now() - start);
     throw_timeout(timeout);
@@ -194,9 +236,9 @@ PoolEntry* PoolCore::acquire(std::chrono::milliseconds timeout, const std::sourc
 }
 
 void PoolCore::throw_timeout(std::chrono::milliseconds timeout) const {
-  std::string message = fmt::format("pool {}: no connection within {} ms ({} open, {} in use, {} waiting, max {})",
-                                    options_.name, timeout.count(), entries_.size(), in_use_, waiters_.size(),
-                                    options_.max_size);
+  std::string message =
+      fmt::format("pool {}: no connection within {} ms ({} open, {} in use, {} waiting, max {})", options_.name,
+                  timeout.count(), entries_.size(), in_use_, waiters_.size(), options_.max_size);
   if (consecutive_failures_ > 0 && !counters_.last_connect_error.empty()) {
     message += fmt::format("; the last {} connection attempts failed: {}", consecutive_failures_,
                            counters_.last_connect_error);
@@ -333,7 +375,13 @@ void PoolCore::give_back(PoolEntry* entry, bool discard) noexcept {
       wake_maintainer_.notify_one();
     } else {
       entry->last_checked = now;
-      hand_over(entry, now, &to_wake);
+      if (!waiters_.empty() && !first_waiter_owed(now)) {
+        // Fairness::throughput: kept for whoever asks next (often this very thread), no one woken.
+        entry->idle_since = now;
+        idle_.push_back(entry);
+      } else {
+        hand_over(entry, now, &to_wake);
+      }
     }
   }
   if (to_wake) to_wake->ready.notify_one();
@@ -355,14 +403,17 @@ void PoolCore::failover(std::string_view why) {
 
 bool PoolCore::should_grow() const noexcept {
   if (closed_ || opening_) return false;
+  // Under Fairness::throughput idle connections and waiters can coexist for a moment; those waiters
+  // need no new connection.
+  const std::size_t waiters_without_idle = waiters_.size() > idle_.size() ? waiters_.size() - idle_.size() : 0;
   const std::size_t wanted =
-      std::min(options_.max_size, std::max(options_.min_size, in_use_ + checking_ + waiters_.size()));
+      std::min(options_.max_size, std::max(options_.min_size, in_use_ + checking_ + waiters_without_idle));
   return entries_.size() < wanted;
 }
 
 std::chrono::milliseconds PoolCore::backoff_delay() {
-  const double base = static_cast<double>(options_.reconnect_initial.count()) *
-                      std::pow(2.0, std::min(consecutive_failures_ - 1, 20));
+  const double base =
+      static_cast<double>(options_.reconnect_initial.count()) * std::pow(2.0, std::min(consecutive_failures_ - 1, 20));
   const double capped = std::min(base, static_cast<double>(options_.reconnect_max.count()));
   // "Equal jitter": between half and all of the delay, so pools restarted together spread out.
   std::uniform_real_distribution<double> jitter(0.5, 1.0);
@@ -426,8 +477,8 @@ bool PoolCore::open_one(std::unique_lock<std::mutex>& lock) {
     return false;
   }
   entries_.push_back(std::move(entry));
-  log_->debug("pool {}: opened a connection ({} open, {} in use, {} waiting)", options_.name, entries_.size(),
-              in_use_, waiters_.size());
+  log_->debug("pool {}: opened a connection ({} open, {} in use, {} waiting)", options_.name, entries_.size(), in_use_,
+              waiters_.size());
   hand_over(raw, now);
   changed_.notify_all();
   return true;
@@ -457,8 +508,7 @@ void PoolCore::maintain() {
 
     if (options_.leak_threshold.count() > 0) {
       for (const auto& entry : entries_) {
-        if (entry->borrowed && !entry->leak_reported &&
-            now - entry->borrowed_at >= options_.leak_threshold) {
+        if (entry->borrowed && !entry->leak_reported && now - entry->borrowed_at >= options_.leak_threshold) {
           entry->leak_reported = true;
           ++counters_.leaks_reported;
           log_->warn("pool {}: a connection has been held for {:.1f} s (leak threshold {} ms); borrowed at {}",
@@ -526,8 +576,7 @@ void PoolCore::maintain() {
 
 bool PoolCore::wait_ready(std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, timeout, [&] { return closed_ || entries_.size() >= options_.min_size; }) &&
-         !closed_;
+  return changed_.wait_for(lock, timeout, [&] { return closed_ || entries_.size() >= options_.min_size; }) && !closed_;
 }
 
 void PoolCore::resize(std::size_t min_size, std::size_t max_size) {
@@ -606,25 +655,41 @@ PoolMetrics PoolCore::metrics() const {
 
 // ---- Pool and PooledConnection -------------------------------------------------------------------------
 
-Pool::Pool(PoolOptions options) : core_(std::make_shared<detail::PoolCore>(std::move(options))) { core_->start(); }
+Pool::Pool(PoolOptions options) : core_(std::make_shared<detail::PoolCore>(std::move(options))) {
+  core_->start();
+}
 
 Pool::~Pool() {
   if (core_) core_->close(std::chrono::milliseconds(5'000));
 }
 
-PooledConnection Pool::acquire(std::source_location where) { return acquire(core_->options().acquire_timeout, where); }
+PooledConnection Pool::acquire(std::source_location where) {
+  return acquire(core_->options().acquire_timeout, where);
+}
 
 PooledConnection Pool::acquire(std::chrono::milliseconds timeout, std::source_location where) {
   detail::PoolEntry* entry = core_->acquire(timeout, where);
   return PooledConnection(core_, entry);
 }
 
-bool Pool::wait_ready(std::chrono::milliseconds timeout) { return core_->wait_ready(timeout); }
-void Pool::resize(std::size_t min_size, std::size_t max_size) { core_->resize(min_size, max_size); }
-bool Pool::close(std::chrono::milliseconds deadline) { return core_->close(deadline); }
-PoolMetrics Pool::metrics() const { return core_->metrics(); }
-const std::string& Pool::name() const noexcept { return core_->options().name; }
-bool Pool::retries_read_only() const noexcept { return core_->options().role == ServerRole::primary; }
+bool Pool::wait_ready(std::chrono::milliseconds timeout) {
+  return core_->wait_ready(timeout);
+}
+void Pool::resize(std::size_t min_size, std::size_t max_size) {
+  core_->resize(min_size, max_size);
+}
+bool Pool::close(std::chrono::milliseconds deadline) {
+  return core_->close(deadline);
+}
+PoolMetrics Pool::metrics() const {
+  return core_->metrics();
+}
+const std::string& Pool::name() const noexcept {
+  return core_->options().name;
+}
+bool Pool::retries_read_only() const noexcept {
+  return core_->options().role == ServerRole::primary;
+}
 
 void Pool::throw_outcome_unknown(const ConnectionLost& error) {
   throw OutcomeUnknown(fmt::format("{} (Pool::run does not retry: the work may or may not have taken effect; use "
@@ -662,7 +727,9 @@ PooledConnection& PooledConnection::operator=(PooledConnection&& other) noexcept
   return *this;
 }
 
-PooledConnection::~PooledConnection() { release(); }
+PooledConnection::~PooledConnection() {
+  release();
+}
 
 Connection& PooledConnection::connection() const {
   if (entry_ == nullptr) throw InterfaceError("this pooled connection was given back already");
@@ -681,13 +748,17 @@ void PooledConnection::discard() noexcept {
   core_.reset();
 }
 
-Result PooledConnection::run(std::string_view sql, const Params& params) { return connection().run(sql, params); }
+Result PooledConnection::run(std::string_view sql, const Params& params) {
+  return connection().run(sql, params);
+}
 void PooledConnection::run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor) {
   connection().run_rows(sql, params, visitor);
 }
 Result PooledConnection::run_prepared(const PreparedStatement& statement, const Params& params) {
   return connection().run_prepared(statement, params);
 }
-Params& PooledConnection::scratch_params() { return connection().scratch_params(); }
+Params& PooledConnection::scratch_params() {
+  return connection().scratch_params();
+}
 
 }  // namespace pgkit

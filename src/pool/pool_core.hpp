@@ -29,8 +29,8 @@ struct PoolEntry {
   Connection conn;
   Clock::time_point opened{};
   Clock::time_point expires = Clock::time_point::max();
-  Clock::time_point idle_since{};      // when it was last given back (or opened)
-  Clock::time_point last_checked{};    // the last round trip or use: keepalives are due from here
+  Clock::time_point idle_since{};    // when it was last given back (or opened)
+  Clock::time_point last_checked{};  // the last round trip or use: keepalives are due from here
   Clock::time_point borrowed_at{};
   std::source_location borrowed_from;
   std::uint64_t generation = 0;  // connections of an older generation are closed when they come back
@@ -57,11 +57,21 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
 
  private:
   struct Waiter {
+    explicit Waiter(Clock::time_point arrived) : since(arrived) {}
     std::condition_variable ready;
+    Clock::time_point since;
     PoolEntry* entry = nullptr;
     bool closed = false;
   };
 
+  // Takes the most recently returned usable connection out of the idle list; nullptr when none is left
+  // or the pool was closed meanwhile (unusable ones are closed on the way, unlocked). Lock held.
+  PoolEntry* pop_usable_idle(std::unique_lock<std::mutex>& lock, Clock::time_point now);
+  // Whether the longest waiter must get the next connection, or a borrower may be served ahead of it
+  // (Fairness::throughput, until it has waited fairness_bound). Lock held, waiters_ not empty.
+  [[nodiscard]] bool first_waiter_owed(Clock::time_point now) const noexcept {
+    return options_.fairness == Fairness::fifo || now - waiters_.front()->since >= options_.fairness_bound;
+  }
   void maintain();
   bool open_one(std::unique_lock<std::mutex>& lock);
   std::unique_ptr<PoolEntry> connect();
@@ -89,7 +99,7 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
 
   mutable std::mutex mutex_;
   std::condition_variable wake_maintainer_;
-  std::condition_variable changed_;  // size changes (wait_ready, close)
+  std::condition_variable changed_;                // size changes (wait_ready, close)
   std::list<std::unique_ptr<PoolEntry>> entries_;  // every open connection
   std::vector<PoolEntry*> idle_;                   // most recently returned last
   std::deque<std::shared_ptr<Waiter>> waiters_;
@@ -108,9 +118,8 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
 
   // Metrics (under mutex_)
   PoolMetrics counters_;
-  static constexpr std::array<double, 16> wait_bounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025,
-                                                         0.005,   0.01,   0.025,   0.05,   0.1,   0.25,
-                                                         0.5,     1.0,    2.5,     5.0};
+  static constexpr std::array<double, 16> wait_bounds = {0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                         0.025,   0.05,   0.1,     0.25,   0.5,   1.0,    2.5,   5.0};
   std::array<std::uint64_t, wait_bounds.size() + 1> wait_counts_{};
   double wait_sum_ = 0;
 };

@@ -142,6 +142,146 @@ TEST_F(PoolAcquire, ANewcomerDoesNotOvertakeQueuedWaiters) {
   // The connection went to the waiter, not back to the idle list where this thread could grab it.
   auto conn = pool.acquire(kHangLimit);
   EXPECT_TRUE(waiter_served.load());
+  EXPECT_EQ(pool.metrics().served_ahead, 0u);
+}
+
+// Fairness::throughput: a connection given back goes to whoever asks next while the longest waiter is
+// within its bound; a waiter passed over takes an idle connection itself when its turn comes.
+TEST_F(PoolAcquire, ThroughputFairnessServesTheNextAskerAheadOfAWaiterWithinTheBound) {
+  constexpr auto bound = 700ms;
+  auto options = pool_options(database_url());
+  options.max_size = 1;
+  options.fairness = pgkit::Fairness::throughput;
+  options.fairness_bound = bound;
+  Pool pool(options);
+  auto held = pool.acquire();
+  const int pid = held->backend_pid();
+  std::atomic<bool> waiter_served{false};
+  std::atomic<std::int64_t> waiter_waited_ms{-1};
+  std::atomic<int> waiter_pid{0};
+  ThreadGroup threads([&] { held.release(); });
+  threads.spawn([&] {
+    try {
+      const auto asked = Clock::now();
+      auto conn = pool.acquire(kHangLimit);
+      waiter_waited_ms = elapsed_since(asked).count();
+      waiter_pid = conn->backend_pid();
+      waiter_served = true;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return pool.metrics().waiters == 1; }, 10s));
+  held.release();
+  // Served at once, ahead of the waiter (under fifo this would be a PoolTimeout: see the test above).
+  auto again = pool.acquire(0ms);
+  EXPECT_EQ(again->backend_pid(), pid);
+  EXPECT_FALSE(waiter_served.load());
+  again.release();  // and never asked for again: the waiter must find it idle on its own
+  ASSERT_TRUE(eventually([&] { return waiter_served.load(); }, kHangLimit)) << "the waiter was never served";
+  threads.join();
+  EXPECT_EQ(waiter_pid.load(), pid);
+  // Nothing handed it the connection: it took it when its turn came, not before.
+  EXPECT_GE(waiter_waited_ms.load(), std::chrono::duration_cast<std::chrono::milliseconds>(bound).count() - 5);
+  const auto metrics = pool.metrics();
+  EXPECT_EQ(metrics.served_ahead, 1u);
+  EXPECT_EQ(metrics.acquired, 3u);
+  EXPECT_EQ(metrics.timeouts, 0u);
+  EXPECT_EQ(metrics.waiters, 0u);
+}
+
+TEST_F(PoolAcquire, ThroughputFairnessHandsOverOnceTheWaiterHasWaitedTheBound) {
+  auto options = pool_options(database_url());
+  options.max_size = 1;
+  options.fairness = pgkit::Fairness::throughput;
+  options.fairness_bound = 150ms;
+  Pool pool(options);
+  auto held = pool.acquire();
+  std::atomic<bool> waiter_served{false};
+  ThreadGroup threads([&] { held.release(); });
+  threads.spawn([&] {
+    try {
+      auto conn = pool.acquire(kHangLimit);
+      waiter_served = true;
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << e.what();
+    }
+  });
+  ASSERT_TRUE(eventually([&] { return pool.metrics().waiters == 1; }, 10s));
+  held.release();
+  // A borrower that comes straight back for the connection, as in a busy loop, never lets the pool see
+  // it idle; still, the waiter gets it once it has waited the bound, and from then on this loop is
+  // refused until the waiter is done.
+  int served_here = 0;
+  int refused_here = 0;
+  const auto give_up = Clock::now() + kHangLimit;
+  while (!waiter_served.load() && Clock::now() < give_up) {
+    try {
+      auto conn = pool.acquire(0ms);
+      ++served_here;
+    } catch (const pgkit::PoolTimeout&) {
+      ++refused_here;
+      std::this_thread::sleep_for(1ms);
+    }
+  }
+  threads.join();
+  EXPECT_TRUE(waiter_served.load()) << "starved: a waiter was passed over for good";
+  EXPECT_GT(served_here, 0);
+  const auto metrics = pool.metrics();
+  // All but possibly the last were ahead of the waiter (that one may have come after it was served).
+  EXPECT_LE(metrics.served_ahead, static_cast<std::uint64_t>(served_here));
+  EXPECT_GE(metrics.served_ahead + 1, static_cast<std::uint64_t>(served_here));
+  EXPECT_EQ(metrics.acquired, static_cast<std::uint64_t>(served_here + 2));
+  EXPECT_EQ(metrics.timeouts, static_cast<std::uint64_t>(refused_here));
+}
+
+TEST_F(PoolAcquire, ThroughputFairnessStarvesNoOneUnderLoad) {
+  constexpr int borrowers = 8;
+  auto options = pool_options(database_url());
+  options.max_size = 2;
+  options.min_size = 2;
+  options.fairness = pgkit::Fairness::throughput;
+  options.fairness_bound = 5ms;
+  Pool pool(options);
+  ASSERT_TRUE(pool.wait_ready(10s));
+  std::atomic<bool> stop{false};
+  std::vector<std::atomic<int>> done(borrowers);
+  std::vector<std::atomic<std::int64_t>> longest_wait_ms(borrowers);
+  std::atomic<int> errors{0};
+  {
+    ThreadGroup threads([&] { stop = true; });
+    for (int i = 0; i < borrowers; ++i) {
+      threads.spawn([&, i] {
+        while (!stop.load()) {
+          try {
+            const auto asked = Clock::now();
+            auto conn = pool.acquire(kHangLimit);
+            pgkit::testing::raise_to(longest_wait_ms[i], static_cast<std::int64_t>(elapsed_since(asked).count()));
+            conn.exec("SELECT 1");
+            ++done[i];
+          } catch (const std::exception& e) {
+            ++errors;
+            ADD_FAILURE() << e.what();
+            return;
+          }
+        }
+      });
+    }
+    std::this_thread::sleep_for(1500ms);
+  }
+  EXPECT_EQ(errors.load(), 0);
+  int total = 0;
+  for (int i = 0; i < borrowers; ++i) {
+    EXPECT_GT(done[i].load(), 0) << "borrower " << i << " was never served";
+    total += done[i].load();
+    // Far from the hang limit: every waiter was served in its turn.
+    EXPECT_LT(longest_wait_ms[i].load(), 5'000) << "borrower " << i;
+  }
+  const auto metrics = pool.metrics();
+  EXPECT_EQ(metrics.timeouts, 0u);
+  EXPECT_GE(metrics.acquired, static_cast<std::uint64_t>(total));
+  EXPECT_GT(metrics.served_ahead, 0u) << "eight borrowers over two connections: some must have been served ahead";
+  EXPECT_LE(metrics.size, 2u);
 }
 
 TEST_F(PoolAcquire, TooManyWaitersIsRefusedAtOnce) {
@@ -289,6 +429,7 @@ TEST_F(PoolAcquire, InvalidOptionsAreRefusedNamingTheField) {
   expect_invalid([](PoolOptions& o) { o.reconnect_initial = 0ms; }, "reconnect_initial", url);
   expect_invalid([](PoolOptions& o) { o.reconnect_initial = 500ms, o.reconnect_max = 100ms; }, "reconnect_max", url);
   expect_invalid([](PoolOptions& o) { o.name.clear(); }, "name", url);
+  expect_invalid([](PoolOptions& o) { o.fairness_bound = std::chrono::microseconds(0); }, "fairness_bound", url);
   expect_invalid([](PoolOptions& o) { o.connect.conninfo = "host=localhost no_such_keyword=1"; }, "conninfo", url);
   expect_invalid([](PoolOptions& o) { o.connect.conninfo = "postgresql://[::1"; }, "conninfo", url);
 }
@@ -477,6 +618,7 @@ TEST_F(PoolAcquire, PrometheusTextExposesTheMetrics) {
   EXPECT_EQ(sample("acquired_total"), "4");
   EXPECT_EQ(sample("timeouts_total"), "1");
   EXPECT_EQ(sample("waiters_rejected_total"), "0");
+  EXPECT_EQ(sample("served_ahead_total"), "0");
   EXPECT_EQ(sample("connections_opened_total"), std::to_string(metrics.connections_opened));
   EXPECT_EQ(sample("connect_attempts_total"), std::to_string(metrics.connect_attempts));
   EXPECT_EQ(sample("connections_closed_total"), "0");

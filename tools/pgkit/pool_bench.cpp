@@ -36,6 +36,8 @@ struct BenchOptions {
   std::string metrics_listen;
   int acquire_timeout_ms = 1000;
   int query_timeout_ms = 2000;
+  Fairness fairness = Fairness::fifo;
+  int fairness_bound_us = 20000;
 };
 
 struct WorkerResult {
@@ -43,6 +45,10 @@ struct WorkerResult {
   std::map<std::string, std::uint64_t> errors;
   std::string first_error;
 };
+
+std::string_view fairness_name(Fairness fairness) {
+  return fairness == Fairness::fifo ? "fifo" : "throughput";
+}
 
 double percentile(const std::vector<std::uint32_t>& sorted, double p) {
   if (sorted.empty()) return 0;
@@ -66,12 +72,16 @@ int run_pool_bench(const BenchOptions& options) {
   pool_options.min_size = options.connections;
   pool_options.max_size = options.connections;
   pool_options.acquire_timeout = std::chrono::milliseconds(options.acquire_timeout_ms);
+  pool_options.fairness = options.fairness;
+  pool_options.fairness_bound = std::chrono::microseconds(options.fairness_bound_us);
   pool_options.logger = quiet_logger();
   Pool pool(pool_options);
   std::optional<MetricsHttpServer> server;
   if (!options.metrics_listen.empty()) server.emplace(options.metrics_listen, pool);
-  if (!options.json) fmt::print("pool-bench: {} threads over {} connections for {} s against {}\n", options.threads,
-                                options.connections, options.seconds, target.describe());
+  if (!options.json) {
+    fmt::print("pool-bench: {} threads over {} connections ({} fairness) for {} s against {}\n", options.threads,
+               options.connections, fairness_name(options.fairness), options.seconds, target.describe());
+  }
   pool.wait_ready(std::chrono::milliseconds(std::min(5'000, options.seconds * 1000)));
 
   const auto seconds = static_cast<std::size_t>(options.seconds);
@@ -94,8 +104,8 @@ int run_pool_bench(const BenchOptions& options) {
           conn.exec(options.sql);
           const auto done = Clock::now();
           if (done >= end) break;
-          mine.latencies_us.push_back(static_cast<std::uint32_t>(
-              std::chrono::duration_cast<std::chrono::microseconds>(done - began).count()));
+          mine.latencies_us.push_back(
+              static_cast<std::uint32_t>(std::chrono::duration_cast<std::chrono::microseconds>(done - began).count()));
           per_second_ok[static_cast<std::size_t>((done - start) / std::chrono::seconds(1))].fetch_add(
               1, std::memory_order_relaxed);
         } catch (const std::exception& e) {
@@ -128,7 +138,8 @@ int run_pool_bench(const BenchOptions& options) {
   // Every call is bounded by the acquire and query timeouts (plus a cancel's grace): past that, a worker
   // is stuck in something the server does, and the report goes out without it.
   const auto grace = end + std::chrono::milliseconds(options.acquire_timeout_ms + options.query_timeout_ms + 1500);
-  while (finished.load() < workers.size() && Clock::now() < grace) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  while (finished.load() < workers.size() && Clock::now() < grace)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const bool all_finished = finished.load() == workers.size();
   if (all_finished) {
     for (auto& worker : workers) worker.join();
@@ -159,16 +170,18 @@ int run_pool_bench(const BenchOptions& options) {
       errors_json += fmt::format("{}\"{}\": {}", errors_json.empty() ? "" : ", ", name, count);
     }
     fmt::print(
-        "{{\"tps\": {:.1f}, \"transactions\": {}, \"errors\": {}, \"seconds\": {}, \"threads\": {}, \"connections\": {}, "
+        "{{\"tps\": {:.1f}, \"transactions\": {}, \"errors\": {}, \"seconds\": {}, \"threads\": {}, \"connections\": "
+        "{}, "
+        "\"fairness\": \"{}\", "
         "\"latency_ms\": {{\"p50\": {:.3f}, \"p90\": {:.3f}, \"p99\": {:.3f}, \"max\": {:.3f}}}, "
         "\"errors_by_class\": {{{}}}, \"pool\": {{\"size\": {}, \"acquired\": {}, \"timeouts\": {}, "
         "\"connect_attempts\": {}, \"connect_failures\": {}, \"opened\": {}, \"closed\": {}, \"broken\": {}, "
-        "\"resets\": {}, \"rollbacks\": {}}}, \"complete\": {}}}\n",
+        "\"resets\": {}, \"rollbacks\": {}, \"served_ahead\": {}}}, \"complete\": {}}}\n",
         tps, transactions, error_count, options.seconds, options.threads, options.connections,
-        percentile(latencies, 0.5), percentile(latencies, 0.9), percentile(latencies, 0.99),
-        latencies.empty() ? 0.0 : latencies.back() / 1000.0, errors_json, m.size, m.acquired, m.timeouts,
-        m.connect_attempts, m.connect_failures, m.connections_opened, m.connections_closed, m.connections_broken,
-        m.resets, m.rollbacks, all_finished);
+        fairness_name(options.fairness), percentile(latencies, 0.5), percentile(latencies, 0.9),
+        percentile(latencies, 0.99), latencies.empty() ? 0.0 : latencies.back() / 1000.0, errors_json, m.size,
+        m.acquired, m.timeouts, m.connect_attempts, m.connect_failures, m.connections_opened, m.connections_closed,
+        m.connections_broken, m.resets, m.rollbacks, m.served_ahead, all_finished);
   } else {
     fmt::print("transactions/s  {:.1f}  ({} in {} s, {} errors)\n", tps, transactions, options.seconds, error_count);
     fmt::print("latency ms      p50 {:.3f}  p90 {:.3f}  p99 {:.3f}  max {:.3f}\n", percentile(latencies, 0.5),
@@ -178,9 +191,9 @@ int run_pool_bench(const BenchOptions& options) {
     if (!first_error.empty()) fmt::print("first error     {}\n", first_error);
     fmt::print(
         "pool            size {}  acquired {}  timeouts {}  connect attempts {} (failed {})  opened {}  closed {}  "
-        "broken {}  resets {}  rollbacks {}\n",
+        "broken {}  resets {}  rollbacks {}  served ahead of waiters {}\n",
         m.size, m.acquired, m.timeouts, m.connect_attempts, m.connect_failures, m.connections_opened,
-        m.connections_closed, m.connections_broken, m.resets, m.rollbacks);
+        m.connections_closed, m.connections_broken, m.resets, m.rollbacks, m.served_ahead);
     if (!all_finished) fmt::print("some workers were still blocked at the deadline; the run ended without them\n");
   }
   std::fflush(stdout);
@@ -225,6 +238,14 @@ void add_pool_commands(CLI::App& app, Action& action) {
   bench->add_option("--threads", options->threads, "Worker threads")->check(CLI::Range(1, 10000));
   bench->add_option("--seconds", options->seconds, "Duration")->check(CLI::Range(1, 86400));
   bench->add_option("--sql", options->sql, "Statement each transaction runs (default SELECT 1)");
+  bench->add_option("--fairness", options->fairness, "How returned connections reach waiters: fifo or throughput")
+      ->transform(CLI::CheckedTransformer(
+          std::map<std::string, Fairness>{{"fifo", Fairness::fifo}, {"throughput", Fairness::throughput}},
+          CLI::ignore_case));
+  bench
+      ->add_option("--fairness-bound-us", options->fairness_bound_us,
+                   "Under throughput fairness, how long a waiter may be passed over (default 20000)")
+      ->check(CLI::Range(1, 10'000'000));
   bench->add_flag("--json", options->json, "One JSON summary object (and timeline objects) instead of a table");
   bench->add_flag("--timeline", options->timeline, "One line per second with its transactions and errors");
   bench->add_option("--metrics-listen", options->metrics_listen, "Serve Prometheus metrics at HOST:PORT meanwhile");
