@@ -93,7 +93,7 @@ struct PoolOptions {
   std::chrono::milliseconds acquire_timeout{30'000};
   std::size_t max_waiters = 0;  // borrowers allowed to wait at once; 0: no cap
   Fairness fairness = Fairness::fifo;
-  std::chrono::microseconds fairness_bound{20'000};  // under Fairness::throughput; must be positive
+  std::chrono::microseconds fairness_bound{20'000};  // under Fairness::throughput; (0, 1 h]
   // A connection idle longer than this is checked when borrowed: its socket is looked at (no round
   // trip) to catch a server that closed it.
   std::chrono::milliseconds check_after_idle{1'000};

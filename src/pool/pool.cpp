@@ -97,7 +97,9 @@ void validate(const PoolOptions& options) {
   if (options.reconnect_initial.count() <= 0) bad("reconnect_initial must be positive");
   if (options.reconnect_max < options.reconnect_initial) bad("reconnect_max is smaller than reconnect_initial");
   if (options.name.empty()) bad("name is empty");
-  if (options.fairness_bound.count() <= 0) bad("fairness_bound must be positive");
+  if (options.fairness_bound.count() <= 0 || options.fairness_bound > std::chrono::hours(1)) {
+    bad("fairness_bound must be positive and at most an hour");
+  }
 }
 
 std::string where_text(const std::source_location& where) {
@@ -170,16 +172,26 @@ PoolEntry* PoolCore::acquire(std::chrono::milliseconds timeout, const std::sourc
   const auto closed_error = [&] { return PoolClosed(fmt::format("pool {} is closed", options_.name)); };
   if (closed_) throw closed_error();
   if (waiters_.empty() || !first_waiter_owed(start)) {
+    PoolEntry* entry = pop_usable_idle(lock, start);
     const bool ahead_of_waiters = !waiters_.empty();
-    if (PoolEntry* entry = pop_usable_idle(lock, start)) {
+    if (entry != nullptr && ahead_of_waiters && first_waiter_owed(Clock::now())) {
+      // A waiter's turn came while unusable connections were closed (unlocked): it goes first.
+      hand_over(entry, start);
+      entry = nullptr;
+    }
+    if (entry != nullptr) {
       ++in_use_;
       entry->borrowed = true;
       entry->borrowed_at = start;
       entry->borrowed_from = where;
       entry->leak_reported = false;
       ++counters_.acquired;
-      if (ahead_of_waiters) ++counters_.served_ahead;
       ++wait_counts_[0];
+      if (ahead_of_waiters) {
+        ++counters_.served_ahead;
+        // The waiters passed over may need a connection of their own.
+        if (should_grow()) wake_maintainer_.notify_one();
+      }
       return entry;
     }
     if (closed_) throw closed_error();
@@ -192,7 +204,9 @@ PoolEntry* PoolCore::acquire(std::chrono::milliseconds timeout, const std::sourc
         fmt::format("pool {}: {} borrowers are waiting already (max_waiters)", options_.name, waiters_.size()));
   }
   // Shared with whoever hands it a connection, who may signal it after unlocking (see give_back).
-  const auto waiter_ptr = std::make_shared<Waiter>(start);
+  // Its arrival is stamped now, not at `start`: the lock may have been let go since, and under
+  // Fairness::throughput the queue must stay in arrival order for every waiter's turn to come.
+  const auto waiter_ptr = std::make_shared<Waiter>(Clock::now());
   Waiter& waiter = *waiter_ptr;
   waiters_.push_back(waiter_ptr);
   wake_maintainer_.notify_one();
