@@ -15,6 +15,7 @@
 #include <string>
 #include <thread>
 #include <typeinfo>
+#include <utility>
 #include <vector>
 
 namespace {
@@ -121,16 +122,22 @@ TEST_F(PoolAcquire, WaitersAreServedInTheOrderTheyQueued) {
   EXPECT_EQ(metrics.size, 1u);
 }
 
-// A pool of one whose connection this thread holds while another thread waits for it.
-class HeldWithOneWaiter {
- public:
+PoolOptions with_one_connection(PoolOptions options) {
+  options.min_size = 1;
+  options.max_size = 1;
+  return options;
+}
+
+// A pool of one whose connection this thread holds while another thread waits for it. Members are
+// destroyed in reverse order: the waiter thread is joined (after `held` is released) first.
+struct HeldWithOneWaiter {
   HeldWithOneWaiter(PoolOptions options, std::chrono::milliseconds waiter_timeout,
                     std::chrono::milliseconds waiter_holds = 0ms)
-      : pool_(with_one_connection(std::move(options))), held(pool_.acquire()), threads_([this] { held.release(); }) {
-    threads_.spawn([this, waiter_timeout, waiter_holds] {
+      : pool(with_one_connection(std::move(options))), held(pool.acquire()) {
+    threads.spawn([this, waiter_timeout, waiter_holds] {
       try {
         const auto asked = Clock::now();
-        auto conn = pool_.acquire(waiter_timeout);
+        auto conn = pool.acquire(waiter_timeout);
         waited_ms = elapsed_since(asked).count();
         pid = conn->backend_pid();
         served = true;
@@ -141,32 +148,20 @@ class HeldWithOneWaiter {
       }
     });
   }
-  Pool& pool() { return pool_; }
   [[nodiscard]] bool queued() {
-    return eventually([&] { return pool_.metrics().waiters == 1; }, 10s);
+    return eventually([&] { return pool.metrics().waiters == 1; }, 10s);
   }
   [[nodiscard]] bool served_or_failed_within(std::chrono::milliseconds limit) {
     return eventually([&] { return served.load() || failed.load(); }, limit);
   }
-  void join() { threads_.join(); }
 
- private:
-  static PoolOptions with_one_connection(PoolOptions options) {
-    options.min_size = 1;
-    options.max_size = 1;
-    return options;
-  }
-  Pool pool_;
-
- public:
+  Pool pool;
   pgkit::PooledConnection held;
   std::atomic<bool> served{false};
   std::atomic<bool> failed{false};
   std::atomic<std::int64_t> waited_ms{-1};
   std::atomic<int> pid{0};
-
- private:
-  ThreadGroup threads_;  // last: joined (after releasing `held`) before the rest is destroyed
+  ThreadGroup threads{[this] { held.release(); }};
 };
 
 TEST_F(PoolAcquire, ANewcomerDoesNotOvertakeQueuedWaiters) {
@@ -174,9 +169,9 @@ TEST_F(PoolAcquire, ANewcomerDoesNotOvertakeQueuedWaiters) {
   ASSERT_TRUE(fixture.queued());
   fixture.held.release();
   // The connection went to the waiter, not back to the idle list where this thread could grab it.
-  auto conn = fixture.pool().acquire(kHangLimit);
+  auto conn = fixture.pool.acquire(kHangLimit);
   EXPECT_TRUE(fixture.served.load());
-  EXPECT_EQ(fixture.pool().metrics().served_ahead, 0u);
+  EXPECT_EQ(fixture.pool.metrics().served_ahead, 0u);
 }
 
 PoolOptions throughput_options(const std::string& url, std::chrono::milliseconds bound) {
@@ -191,7 +186,7 @@ PoolOptions throughput_options(const std::string& url, std::chrono::milliseconds
 TEST_F(PoolAcquire, ThroughputFairnessServesTheNextAskerAheadOfAWaiterWithinTheBound) {
   constexpr auto bound = 1500ms;  // far above the time from the waiter queueing to the release below
   HeldWithOneWaiter fixture(throughput_options(database_url(), bound), kHangLimit);
-  Pool& pool = fixture.pool();
+  Pool& pool = fixture.pool;
   const int pid = fixture.held->backend_pid();
   ASSERT_TRUE(fixture.queued());
   fixture.held.release();
@@ -208,7 +203,7 @@ TEST_F(PoolAcquire, ThroughputFairnessServesTheNextAskerAheadOfAWaiterWithinTheB
   EXPECT_FALSE(fixture.served.load());
   again.release();  // and never asked for again: the waiter must find it idle on its own
   ASSERT_TRUE(fixture.served_or_failed_within(kHangLimit));
-  fixture.join();
+  fixture.threads.join();
   EXPECT_EQ(fixture.pid.load(), pid);
   // Nothing handed it the connection: it took it when its turn came, not before.
   EXPECT_GE(fixture.waited_ms.load(), std::chrono::duration_cast<std::chrono::milliseconds>(bound).count() - 5);
@@ -221,7 +216,7 @@ TEST_F(PoolAcquire, ThroughputFairnessServesTheNextAskerAheadOfAWaiterWithinTheB
 
 TEST_F(PoolAcquire, ThroughputFairnessHandsOverOnceTheWaiterHasWaitedTheBound) {
   HeldWithOneWaiter fixture(throughput_options(database_url(), 500ms), kHangLimit);
-  Pool& pool = fixture.pool();
+  Pool& pool = fixture.pool;
   ASSERT_TRUE(fixture.queued());
   fixture.held.release();
   // A borrower that comes straight back for the connection, as in a busy loop, never lets the pool see
@@ -241,7 +236,7 @@ TEST_F(PoolAcquire, ThroughputFairnessHandsOverOnceTheWaiterHasWaitedTheBound) {
       std::this_thread::sleep_for(1ms);
     }
   }
-  fixture.join();
+  fixture.threads.join();
   EXPECT_TRUE(fixture.served.load()) << "starved: a waiter was passed over for good";
   EXPECT_GT(served_here, 0);
   const auto metrics = pool.metrics();
@@ -263,8 +258,8 @@ TEST_F(PoolAcquire, ThroughputFairnessHandsAReturnedConnectionToAWaiterPastItsTu
   // instead, nobody would hand it over and the waiter would time out.
   EXPECT_TRUE(fixture.served_or_failed_within(5s));
   EXPECT_TRUE(fixture.served.load());
-  fixture.join();
-  EXPECT_EQ(fixture.pool().metrics().served_ahead, 0u);
+  fixture.threads.join();
+  EXPECT_EQ(fixture.pool.metrics().served_ahead, 0u);
 }
 
 TEST_F(PoolAcquire, ThroughputFairnessStarvesNoOneUnderLoad) {

@@ -49,6 +49,22 @@ class PoolReset : public DatabaseTest {
   static std::string show(Connection& conn, const std::string& setting) {
     return conn.query_value<std::string>("SELECT current_setting($1)", setting);
   }
+
+  // The first borrower runs `call`, which sets `setting` to `value` inside a function, out of sight of
+  // the statement's text; the next borrower must see the setting as it was.
+  static void expect_set_in_a_function_is_undone(Pool& pool, const std::string& call, const std::string& setting,
+                                                 const std::string& value) {
+    std::string original;
+    borrow_twice(
+        pool,
+        [&](Connection& conn) {
+          original = show(conn, setting);
+          ASSERT_NE(original, value);
+          conn.exec(call);
+          ASSERT_EQ(show(conn, setting), value);
+        },
+        [&](Connection& conn) { EXPECT_EQ(show(conn, setting), original); });
+  }
 };
 
 TEST_F(PoolReset, SearchPathSetByABorrowerIsReset) {
@@ -278,16 +294,7 @@ TEST_F(PoolReset, AReportedSettingChangedInAFunctionIsReset) {
       "CREATE FUNCTION pool_hidden_timezone() RETURNS void LANGUAGE plpgsql AS "
       "$$BEGIN PERFORM set_config('TimeZone', 'Pacific/Chatham', false); END$$");
   Pool pool(one_connection());
-  std::string original;
-  borrow_twice(
-      pool,
-      [&](Connection& conn) {
-        original = show(conn, "TimeZone");
-        ASSERT_NE(original, "Pacific/Chatham");
-        conn.exec("SELECT pool_hidden_timezone()");
-        ASSERT_EQ(show(conn, "TimeZone"), "Pacific/Chatham");
-      },
-      [&](Connection& conn) { EXPECT_EQ(show(conn, "TimeZone"), original); });
+  expect_set_in_a_function_is_undone(pool, "SELECT pool_hidden_timezone()", "TimeZone", "Pacific/Chatham");
   EXPECT_EQ(pool.metrics().resets, 1u);
 }
 
@@ -298,16 +305,7 @@ TEST_F(PoolReset, AlwaysResetsASettingChangedInsideAFunction) {
       "CREATE FUNCTION pool_hidden_work_mem() RETURNS void LANGUAGE plpgsql AS "
       "$$BEGIN PERFORM set_config('work_mem', '1234kB', false); END$$");
   Pool pool(one_connection(pgkit::ResetPolicy::always));
-  std::string original;
-  borrow_twice(
-      pool,
-      [&](Connection& conn) {
-        original = show(conn, "work_mem");
-        ASSERT_NE(original, "1234kB");
-        conn.exec("SELECT pool_hidden_work_mem()");
-        ASSERT_EQ(show(conn, "work_mem"), "1234kB");
-      },
-      [&](Connection& conn) { EXPECT_EQ(show(conn, "work_mem"), original); });
+  expect_set_in_a_function_is_undone(pool, "SELECT pool_hidden_work_mem()", "work_mem", "1234kB");
   EXPECT_EQ(pool.metrics().resets, 2u) << "one reset per return, whatever ran";
 }
 
