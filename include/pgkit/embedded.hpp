@@ -1,12 +1,15 @@
 // pgkit::embedded: a real local PostgreSQL cluster that needs no setup.
 //
-// The cluster lives in one folder (its "home"): `data/` (PGDATA), `server.log`, and, when TCP is on, a
-// passfile. The server listens on a Unix socket in a private folder (mode 0700) with trust
-// authentication, so only the account running the server (and root) can connect; TCP on 127.0.0.1 is
-// optional and uses scram-sha-256 with a generated password that only ever lives in a 0600 passfile.
+// The cluster lives in one folder (its "home"), which belongs to the user running pgkit: pgkit's record
+// (`.pgkit-cluster`), `server.log`, the TCP passfile `pgpass`, and the server's `data/` and `run/`
+// (the Unix socket folder, mode 0700). The server listens on that socket with trust authentication, so
+// only the account running the server (and root) can connect; TCP on 127.0.0.1 is optional and uses
+// scram-sha-256 with a generated password that only ever lives in the 0600 passfile.
 //
-// PostgreSQL refuses to run as root. When this process is root, initdb, pg_ctl and the server run as an
-// unprivileged account (PGKIT_SERVER_USER, else Debian's `postgres`), which owns the home folder.
+// PostgreSQL refuses to run as root. When this process is root, initdb and the server run as an
+// unprivileged account (PGKIT_SERVER_USER, else Debian's `postgres`), which owns `data/` and `run/`
+// and nothing else; root never writes into a folder that account controls. docs/embedded.md lists what
+// the cluster trusts and why.
 #pragma once
 
 #include <pgkit/errors.hpp>
@@ -44,7 +47,10 @@ class ClusterError : public Error {
 };
 
 struct ClusterOptions {
-  // The folder holding everything of this cluster. Must be absolute; created if missing.
+  // The folder holding everything of this cluster. Must be absolute; created if missing; an existing
+  // folder must be empty or one pgkit made, and belong to this user. As root, when the server account
+  // cannot reach it (under a mode-0700 home such as /root), it stays a private pointer to a folder that
+  // start() makes with mkdtemp in /var/tmp: home() then names that folder.
   std::filesystem::path home;
   // A throwaway cluster is stopped and deleted with its Cluster object.
   bool throwaway = false;
@@ -58,7 +64,10 @@ struct ClusterOptions {
   std::string server_account;
   // Folder holding initdb, pg_ctl and postgres. Empty: discovered (see find_server_binaries).
   std::filesystem::path bin_dir;
+  // Deadlines: start() (initdb included, and waiting for another process starting the same cluster),
+  // and stop()'s fast shutdown before it turns to an immediate one, then to SIGKILL.
   std::chrono::seconds start_timeout{60};
+  std::chrono::seconds stop_timeout{30};
   // Extra postgresql.conf settings, e.g. {"max_connections", "200"}.
   std::vector<std::pair<std::string, std::string>> settings;
 };
@@ -68,7 +77,8 @@ enum class ClusterState { not_initialized, stopped, running };
 class Cluster {
  public:
   explicit Cluster(ClusterOptions options);
-  // A throwaway cluster in a fresh temporary folder ($TMPDIR or /tmp); `options.home` is ignored.
+  // A throwaway cluster in a fresh temporary folder ($TMPDIR, or /tmp when the server account cannot
+  // reach $TMPDIR); `options.home` is ignored.
   static Cluster make_throwaway(ClusterOptions options = {});
   // The persistent cluster the CLI uses: $PGKIT_HOME, else `.pgkit/` in the working folder.
   static Cluster make_default();
@@ -81,10 +91,15 @@ class Cluster {
   ~Cluster();
 
   // Initialises the data folder if needed and starts the server, returning once it accepts
-  // connections. Reuses a server already running on this data folder; clears a stale postmaster.pid.
+  // connections, or throwing by `start_timeout` (a server it started is stopped then). Reuses a server
+  // already running on this data folder; a postmaster.pid naming any other process is stale.
+  // Serialised with other processes starting or stopping the same cluster.
   void start();
-  // Fast shutdown (immediate if that does not finish in time). Does nothing if not running.
+  // Fast shutdown (immediate if that does not finish in `stop_timeout`, then SIGKILL). Does nothing if
+  // not running.
   void stop();
+  // Stops the server and deletes the cluster's folders (what pgkit made and nothing else).
+  void destroy();
   void restart();
   [[nodiscard]] ClusterState state() const;
   [[nodiscard]] bool running() const { return state() == ClusterState::running; }

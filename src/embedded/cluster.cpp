@@ -1,13 +1,15 @@
 #include <pgkit/embedded.hpp>
 
+#include "files.hpp"
+#include "home.hpp"
+#include "postmaster.hpp"
 #include "process.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <libpq-fe.h>
+#include <fcntl.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -17,63 +19,24 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
-#include <span>
-#include <fstream>
-#include <sstream>
 #include <system_error>
 #include <thread>
 
 namespace pgkit::embedded {
 namespace fs = std::filesystem;
 using detail::Account;
+using detail::ClusterRecord;
+using detail::Ownership;
+using detail::UniqueFd;
 using Code = ClusterError::Code;
+using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr std::uint16_t unix_only_port = 5432;
 // sockaddr_un::sun_path is 108 bytes including the terminating NUL.
 constexpr std::size_t max_socket_path = 107;
 constexpr std::string_view socket_file_pattern = "/.s.PGSQL.65535";
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-void write_file(const fs::path& path, std::string_view text, fs::perms perms) {
-  {
-    std::ofstream out(path, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out.flush()) throw ClusterError(Code::io_failed, fmt::format("cannot write {}", path.string()));
-  }
-  fs::permissions(path, perms);
-}
-
-std::string hex(std::span<const unsigned char> bytes) {
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char b : bytes) out += fmt::format("{:02x}", b);
-  return out;
-}
-
-std::string short_hash(std::string_view text) {
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  if (EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr) != 1) {
-    throw ClusterError(Code::io_failed, "SHA-256 failed");
-  }
-  return hex(std::span(digest.data(), 8));
-}
-
-std::string random_password() {
-  std::array<unsigned char, 24> bytes{};
-  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) {
-    throw ClusterError(Code::io_failed, "cannot generate a random password (OpenSSL RAND_bytes failed)");
-  }
-  return hex(bytes);
-}
+constexpr std::size_t log_read_limit = 256 * 1024;
 
 // Percent-encodes everything outside RFC 3986's unreserved set; '/' is kept for readable paths.
 std::string uri_encode(std::string_view text, bool keep_slash) {
@@ -88,67 +51,49 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
   return out;
 }
 
-// A value for postgresql.conf: single-quoted, quotes doubled.
-std::string conf_quote(std::string_view value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'') out += '\'';
-    if (c == '\n' || c == '\0') throw ClusterError(Code::invalid_options, "a setting value contains a newline or NUL");
-    out += c;
-  }
-  return out + "'";
-}
-
 bool is_setting_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](unsigned char c) {
     return std::isalnum(c) != 0 || c == '_' || c == '.';
   });
 }
 
+// A role name that needs no quoting in a passfile line or a URI: letters, digits, '_', '.', '-'.
+bool is_plain_role_name(std::string_view name) {
+  return !name.empty() && name.size() <= 63 && (std::isalpha(static_cast<unsigned char>(name[0])) != 0 || name[0] == '_') &&
+         std::all_of(name.begin(), name.end(), [](unsigned char c) {
+           return std::isalnum(c) != 0 || c == '_' || c == '.' || c == '-';
+         });
+}
+
+// Socket folders go into `unix_socket_directories`, a comma-separated list: keep to plain characters.
+bool is_plain_path(std::string_view path) {
+  return std::all_of(path.begin(), path.end(), [](unsigned char c) {
+    return std::isalnum(c) != 0 || c == '/' || c == '_' || c == '.' || c == '-' || c == '+';
+  });
+}
+
 std::optional<std::uint16_t> free_tcp_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return std::nullopt;
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return std::nullopt;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
   socklen_t len = sizeof addr;
-  std::optional<std::uint16_t> port;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    return std::nullopt;
   }
-  ::close(fd);
-  return port;
+  return ntohs(addr.sin_port);
 }
 
 bool tcp_port_is_free(std::uint16_t port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
+  UniqueFd fd(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd) return false;
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = htons(port);
-  const bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
-  ::close(fd);
-  return free;
-}
-
-// A live process whose program is the PostgreSQL server (not a reused pid of something else).
-bool is_live_postgres(pid_t pid) {
-  if (pid <= 0) return false;
-  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
-  const std::string cmdline = read_file(fs::path("/proc") / std::to_string(pid) / "cmdline");
-  const std::string program = cmdline.substr(0, cmdline.find('\0'));
-  return fs::path(program).filename() == "postgres";
-}
-
-std::optional<pid_t> pid_in_lock_file(const fs::path& path) {
-  std::ifstream in(path);
-  long pid = 0;
-  if (!(in >> pid) || pid == 0) return std::nullopt;
-  // A negative pid marks a standalone backend; the process is |pid|.
-  return static_cast<pid_t>(pid < 0 ? -pid : pid);
+  return ::bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0;
 }
 
 std::string tail_lines(const std::string& text, std::size_t lines) {
@@ -190,6 +135,30 @@ std::optional<Account> resolve_server_account(const ClusterOptions& options) {
   return account;
 }
 
+void validate_options(const ClusterOptions& options) {
+  detail::validate_home_path(options.home);
+  if (!is_plain_role_name(options.superuser)) {
+    throw ClusterError(Code::invalid_options,
+                       fmt::format("the superuser name '{}' must be 1 to 63 letters, digits, '_', '.' or '-'",
+                                   options.superuser));
+  }
+  for (const auto& [name, value] : options.settings) {
+    if (!is_setting_name(name)) {
+      throw ClusterError(Code::invalid_options, fmt::format("'{}' is not a valid setting name", name));
+    }
+    if (value.find_first_of(std::string_view("\0\n\r", 3)) != std::string::npos) {
+      throw ClusterError(Code::invalid_options, fmt::format("the value of setting '{}' holds a newline or NUL", name));
+    }
+  }
+  // initdb hands the server's path to /bin/sh inside double quotes.
+  if (options.bin_dir.string().find_first_of("\"$`\\\n\r") != std::string::npos) {
+    throw ClusterError(Code::invalid_options,
+                       fmt::format("the binaries folder '{}' holds a quote, '$', '`', '\\' or a newline, which "
+                                   "initdb cannot pass safely",
+                                   options.bin_dir.string()));
+  }
+}
+
 }  // namespace
 
 fs::path find_server_binaries(const std::vector<fs::path>& search_roots) {
@@ -210,7 +179,9 @@ fs::path find_server_binaries(const std::vector<fs::path>& search_roots) {
       const fs::path candidate = fs::path(path.substr(0, colon)) / "pg_config";
       path = colon == std::string_view::npos ? std::string_view{} : path.substr(colon + 1);
       if (!exists(candidate)) continue;
-      const auto result = detail::run_process({candidate.string(), "--bindir"});
+      detail::ProcessOptions limited;
+      limited.deadline = Clock::now() + std::chrono::seconds(10);
+      const auto result = detail::run_process({candidate.string(), "--bindir"}, limited);
       std::string bindir = result.output.substr(0, result.output.find('\n'));
       looked.push_back(fmt::format("{} --bindir ({})", candidate.string(), bindir));
       if (result.exit_code == 0 && has_server(bindir)) return bindir;
@@ -253,24 +224,18 @@ std::optional<std::string> database_url_from_environment() {
   return std::nullopt;
 }
 
+
 struct Cluster::Impl {
   ClusterOptions options;
   std::optional<Account> account;  // set when root: who runs the server
+  fs::path home;                   // where the cluster really is (options.home, or where it was relocated)
   fs::path bin_dir;                // resolved on first use
 
   explicit Impl(ClusterOptions opts) : options(std::move(opts)) {
-    if (options.home.empty() || !options.home.is_absolute()) {
-      throw ClusterError(Code::invalid_options,
-                         fmt::format("the cluster home must be an absolute path (got '{}')", options.home.string()));
-    }
-    if (options.superuser.empty()) throw ClusterError(Code::invalid_options, "the superuser name is empty");
-    for (const auto& [name, value] : options.settings) {
-      if (!is_setting_name(name)) {
-        throw ClusterError(Code::invalid_options, fmt::format("'{}' is not a valid setting name", name));
-      }
-      conf_quote(value);
-    }
+    options.home = without_trailing_slash(options.home);
+    validate_options(options);
     account = resolve_server_account(options);
+    home = detail::locate_home(options.home);
   }
 
   Impl(const Impl&) = delete;
@@ -279,256 +244,346 @@ struct Cluster::Impl {
   ~Impl() {
     if (!options.throwaway) return;
     try {
-      stop();
-    } catch (...) {  // the folder goes anyway; a destructor must not throw
+      destroy();
+    } catch (...) {  // a destructor must not throw; what is left is in a private temporary folder
     }
-    std::error_code ec;
-    fs::remove_all(options.home, ec);
-    fs::remove_all(socket_dir(), ec);
   }
 
-  fs::path data_dir() const { return options.home / "data"; }
-  fs::path log_path() const { return options.home / "server.log"; }
-  fs::path passfile() const { return options.home / "pgpass"; }
-  fs::path conf_path() const { return data_dir() / "pgkit.conf"; }
-  fs::path pid_file() const { return data_dir() / "postmaster.pid"; }
+  static fs::path without_trailing_slash(const fs::path& path) {
+    fs::path normal = path.lexically_normal();
+    if (normal.has_relative_path() && !normal.has_filename()) normal = normal.parent_path();
+    return normal;
+  }
+
+  uid_t server_uid() const { return account ? account->uid : ::geteuid(); }
+  Ownership server_owns(mode_t mode) const {
+    return account ? Ownership{account->uid, account->gid, mode} : Ownership{::geteuid(), ::getegid(), mode};
+  }
+  static Ownership i_own(mode_t mode) { return Ownership{::geteuid(), ::getegid(), mode}; }
+
+  fs::path data_dir() const { return home / "data"; }
+  fs::path log_path() const { return home / "server.log"; }
+  fs::path passfile() const { return home / "pgpass"; }
+  fs::path preferred_socket_dir() const { return home / "run"; }
+  bool socket_fits_home() const {
+    const std::string preferred = preferred_socket_dir().string();
+    return preferred.size() + socket_file_pattern.size() <= max_socket_path && is_plain_path(preferred);
+  }
+
+  // What pgkit recorded in the home; defaults when there is none yet.
+  ClusterRecord record() const {
+    auto fd = detail::open_folder(home);
+    if (!fd) return {};
+    return detail::read_record(fd->get(), ::geteuid()).value_or(ClusterRecord{});
+  }
 
   fs::path socket_dir() const {
-    fs::path preferred = options.home / "run";
-    if (preferred.string().size() + socket_file_pattern.size() <= max_socket_path) return preferred;
-    return temp_root() / ("pgkit-" + short_hash(options.home.string()));
+    const auto recorded = record().socket_dir;
+    return recorded.empty() ? preferred_socket_dir() : recorded;
   }
 
   const fs::path& binaries() {
     if (bin_dir.empty()) bin_dir = options.bin_dir.empty() ? find_server_binaries() : options.bin_dir;
-    for (const char* tool : {"initdb", "pg_ctl", "postgres"}) {
-      if (!fs::exists(bin_dir / tool)) {
-        throw ClusterError(Code::binaries_not_found,
-                           fmt::format("'{}' not found in {}", tool, bin_dir.string()));
+    for (const char* tool : {"initdb", "postgres"}) {
+      std::error_code ec;
+      if (!fs::exists(bin_dir / tool, ec)) {
+        throw ClusterError(Code::binaries_not_found, fmt::format("'{}' not found in {}", tool, bin_dir.string()));
       }
     }
     return bin_dir;
   }
 
-  detail::ProcessResult run(const std::vector<std::string>& argv) {
+  detail::ProcessOptions as_server(Clock::time_point deadline) const {
     detail::ProcessOptions process;
     process.run_as = account;
-    process.working_directory = options.home;
-    return detail::run_process(argv, process);
+    process.working_directory = home;
+    process.deadline = deadline;
+    return process;
   }
 
-  // A folder owned by the server account, private to it.
-  void make_private_dir(const fs::path& dir) {
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (ec) throw ClusterError(Code::io_failed, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
-    fs::permissions(dir, fs::perms::owner_all, ec);
-    if (!ec && account) {
-      try {
-        detail::change_owner(dir, *account);
-      } catch (const std::system_error& e) {
-        throw ClusterError(Code::io_failed, e.what());
-      }
+  std::string log_since(off_t offset) const {
+    auto fd = detail::open_folder(home);
+    if (!fd) return {};
+    struct stat info {};
+    std::size_t limit = log_read_limit;
+    if (::fstatat(fd->get(), "server.log", &info, AT_SYMLINK_NOFOLLOW) == 0 && info.st_size > offset) {
+      limit = std::min(limit, static_cast<std::size_t>(info.st_size - offset));
     }
-    if (ec) throw ClusterError(Code::io_failed, fmt::format("cannot set permissions on {}", dir.string()));
+    return detail::read_file_at(fd->get(), "server.log", ::geteuid(), limit).value_or("");
   }
 
-  void ensure_reachable(const fs::path& dir) const {
-    if (account && !detail::account_can_access(*account, dir.parent_path(), X_OK)) {
-      throw ClusterError(Code::invalid_options,
-                         fmt::format("the server account '{}' cannot reach {} (a parent folder is not searchable "
-                                     "by it); choose a home it can reach, e.g. PGKIT_HOME=/var/tmp/pgkit",
-                                     account->name, dir.string()));
-    }
-  }
+  void start();
+  void stop();
+  void destroy();
+  ClusterState state() const;
+  std::optional<pid_t> live_postmaster() const;
 
-  bool initialized() const { return fs::exists(data_dir() / "PG_VERSION"); }
-
-  void initdb() {
-    ensure_reachable(options.home);
-    make_private_dir(options.home);
-    const std::string password = random_password();
-    const fs::path pwfile = options.home / ".initdb-password";
-    write_file(pwfile, password + "\n", fs::perms::owner_read | fs::perms::owner_write);
-    if (account) detail::change_owner(pwfile, *account);
-    std::vector<std::string> argv{(binaries() / "initdb").string(), "-D", data_dir().string(),
-                                  "-U", options.superuser, "--auth-local=trust",
-                                  "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale",
-                                  "--pwfile=" + pwfile.string()};
-    if (!options.durable) argv.emplace_back("--no-sync");
-    auto result = run(argv);
-    fs::remove(pwfile);
-    if (result.exit_code != 0) {
-      throw ClusterError(Code::initdb_failed,
-                         fmt::format("initdb failed (exit {}):\n{}", result.exit_code, tail_lines(result.output, 20)));
-    }
-    // The password only ever lives here, in a file readable by this process's user alone.
-    write_file(passfile(), fmt::format("*:*:*:{}:{}\n", options.superuser, password),
-               fs::perms::owner_read | fs::perms::owner_write);
-    std::ofstream conf(data_dir() / "postgresql.conf", std::ios::app);
-    conf << "\n# Settings managed by pgkit (rewritten at each start).\ninclude_if_exists = 'pgkit.conf'\n";
-    if (!conf.flush()) throw ClusterError(Code::io_failed, "cannot append to postgresql.conf");
-  }
-
-  // Values of our own pgkit.conf: `name = value` lines, values possibly single-quoted.
-  std::optional<std::string> conf_value(std::string_view name) const {
-    std::istringstream in(read_file(conf_path()));
-    std::string line;
-    while (std::getline(in, line)) {
-      const auto eq = line.find(" = ");
-      if (eq == std::string::npos || line.compare(0, eq, name) != 0) continue;
-      std::string value = line.substr(eq + 3);
-      if (value.size() >= 2 && value.front() == '\'') {
-        value = value.substr(1, value.size() - 2);
-        std::string unquoted;
-        for (std::size_t i = 0; i < value.size(); ++i) {
-          unquoted += value[i];
-          if (value[i] == '\'' && i + 1 < value.size() && value[i + 1] == '\'') ++i;
-        }
-        value = unquoted;
-      }
-      return value;
-    }
-    return std::nullopt;
-  }
-
-  std::uint16_t port() const {
-    const auto value = conf_value("port");
-    return value ? static_cast<std::uint16_t>(std::stoi(*value)) : unix_only_port;
-  }
-
-  std::uint16_t choose_port() const {
-    if (!options.listen_tcp) return unix_only_port;
-    const auto current = conf_value("port");
-    if (current && std::stoi(*current) != unix_only_port &&
-        tcp_port_is_free(static_cast<std::uint16_t>(std::stoi(*current)))) {
-      return static_cast<std::uint16_t>(std::stoi(*current));
-    }
-    const auto port = free_tcp_port();
-    if (!port) throw ClusterError(Code::start_failed, "no free TCP port on 127.0.0.1");
-    return *port;
-  }
-
-  void write_settings(std::uint16_t port) {
-    std::string conf = "# Written by pgkit at each start: edit ClusterOptions instead.\n";
-    conf += fmt::format("port = {}\n", port);
-    conf += fmt::format("listen_addresses = {}\n", conf_quote(options.listen_tcp ? "127.0.0.1" : ""));
-    conf += fmt::format("unix_socket_directories = {}\n", conf_quote(socket_dir().string()));
-    conf += "unix_socket_permissions = 0700\n";
-    conf += "logging_collector = off\n";
-    if (!options.durable) conf += "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n";
-    for (const auto& [name, value] : options.settings) conf += fmt::format("{} = {}\n", name, conf_quote(value));
-    write_file(conf_path(), conf, fs::perms::owner_read | fs::perms::owner_write);
-    if (account) detail::change_owner(conf_path(), *account);
-  }
-
-  std::optional<pid_t> live_postmaster() const {
-    const auto pid = pid_in_lock_file(pid_file());
-    if (pid && is_live_postgres(*pid)) return pid;
-    return std::nullopt;
-  }
-
-  // A lock file naming a process that is gone (or is no longer a postgres) would make the server refuse
-  // to start, or worse, make us believe it runs.
-  void remove_stale_lock(const fs::path& lock) const {
-    if (!fs::exists(lock)) return;
-    const auto pid = pid_in_lock_file(lock);
-    if (pid && is_live_postgres(*pid)) return;
-    std::error_code ec;
-    fs::remove(lock, ec);
-  }
-
-  bool accepts_connections() const {
-    const std::string conninfo = uri("postgres");
-    return PQping(conninfo.c_str()) == PQPING_OK;
-  }
-
-  std::string uri(std::string_view database) const {
-    return fmt::format("postgresql://{}@/{}?host={}&port={}", uri_encode(options.superuser, false),
-                       uri_encode(database, false), uri_encode(socket_dir().string(), true), port());
-  }
-
-  ClusterState state() const {
-    if (!initialized()) return ClusterState::not_initialized;
-    return live_postmaster() ? ClusterState::running : ClusterState::stopped;
-  }
-
-  void wait_until_accepting(std::chrono::steady_clock::time_point deadline) const {
-    while (!accepts_connections()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        throw ClusterError(Code::start_failed,
-                           fmt::format("the server in {} runs but does not accept connections; server log:\n{}",
-                                       data_dir().string(), tail_lines(read_file(log_path()), 40)));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-  }
-
-  void start() {
-    const auto deadline = std::chrono::steady_clock::now() + options.start_timeout;
-    binaries();
-    if (!initialized()) initdb();
-    ensure_reachable(options.home);
-    make_private_dir(socket_dir());
-    if (live_postmaster()) {
-      wait_until_accepting(deadline);
-      return;
-    }
-    remove_stale_lock(pid_file());
-    const std::uint16_t port = choose_port();
-    remove_stale_lock(socket_dir() / fmt::format(".s.PGSQL.{}.lock", port));
-    write_settings(port);
-    if (!fs::exists(log_path())) {
-      write_file(log_path(), "", fs::perms::owner_read | fs::perms::owner_write);
-      if (account) detail::change_owner(log_path(), *account);
-    }
-    for (;;) {
-      const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - std::chrono::steady_clock::now());
-      auto result = run({(binaries() / "pg_ctl").string(), "-D", data_dir().string(), "-l", log_path().string(),
-                         "-w", "-t", std::to_string(std::max<long>(1, left.count())), "-s", "start"});
-      if (result.exit_code == 0) break;
-      const std::string log = tail_lines(read_file(log_path()), 40);
-      // Children of a killed server may hold its shared memory for a moment after it died.
-      const bool transient = log.find("pre-existing shared memory block") != std::string::npos;
-      if (!transient || std::chrono::steady_clock::now() > deadline) {
-        throw ClusterError(Code::start_failed,
-                           fmt::format("the server in {} did not start (pg_ctl exit {}): {}\nserver log ({}):\n{}",
-                                       data_dir().string(), result.exit_code, result.output, log_path().string(), log));
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    wait_until_accepting(deadline);
-  }
-
-  void stop() {
-    if (!initialized() || !live_postmaster()) return;
-    const auto pg_ctl = (binaries() / "pg_ctl").string();
-    auto result = run({pg_ctl, "-D", data_dir().string(), "-m", "fast", "-w", "-t", "30", "-s", "stop"});
-    if (result.exit_code != 0 && live_postmaster()) {
-      result = run({pg_ctl, "-D", data_dir().string(), "-m", "immediate", "-w", "-t", "30", "-s", "stop"});
-    }
-    if (live_postmaster()) {
-      throw ClusterError(Code::stop_failed, fmt::format("the server in {} did not stop: {}", data_dir().string(),
-                                                        result.output));
-    }
-  }
+ private:
+  void initialise(int home_fd, ClusterRecord& record, Clock::time_point deadline);
+  void empty_as_server(const fs::path& folder, Clock::time_point deadline) const;
+  UniqueFd prepare_socket_dir(int home_fd, ClusterRecord& record) const;
+  std::uint16_t choose_port(const ClusterRecord& record) const;
+  std::vector<std::string> server_argv(const ClusterRecord& record);
+  void launch(int home_fd, const ClusterRecord& record, Clock::time_point deadline);
+  enum class Outcome { ready, exited, timed_out };
+  Outcome wait_until_accepting(pid_t pid, Clock::time_point deadline) const;
+  bool accepts_connections() const;
+  UniqueFd open_data(int home_fd) const;
 };
+
+// The data folder, which only the server account may own.
+UniqueFd Cluster::Impl::open_data(int home_fd) const {
+  auto fd = detail::open_folder_at(home_fd, "data", data_dir());
+  if (!fd) throw ClusterError(Code::io_failed, fmt::format("{} is missing", data_dir().string()));
+  detail::require_owned_folder(fd->get(), server_uid(), data_dir());
+  return std::move(*fd);
+}
+
+void Cluster::Impl::empty_as_server(const fs::path& folder, Clock::time_point deadline) const {
+  // As the server account, which owns the folder: root never walks a tree that account controls.
+  const auto result = detail::run_process({"/usr/bin/find", folder.string(), "-mindepth", "1", "-delete"},
+                                          as_server(deadline));
+  if (result.exit_code != 0) {
+    throw ClusterError(Code::io_failed, fmt::format("cannot empty {}: {}", folder.string(), result.output));
+  }
+}
+
+void Cluster::Impl::initialise(int home_fd, ClusterRecord& record, Clock::time_point deadline) {
+  if (!detail::create_folder_at(home_fd, "data", server_owns(0700), data_dir())) {
+    // Left by an initdb that did not complete (killed, say): never trusted, started over.
+    open_data(home_fd);
+    empty_as_server(data_dir(), deadline);
+  }
+  const std::string password = detail::random_hex(24);
+  const std::string password_file = ".initdb-password-" + detail::random_hex(8);
+  detail::create_file_at(home_fd, password_file, password + "\n", server_owns(0400), home / password_file);
+  std::vector<std::string> argv{(binaries() / "initdb").string(), "-D", data_dir().string(),
+                                "-U", options.superuser, "--auth-local=trust",
+                                "--auth-host=scram-sha-256", "-E", "UTF8", "--no-locale",
+                                "--pwfile=" + (home / password_file).string()};
+  if (!options.durable) argv.emplace_back("--no-sync");
+  detail::ProcessResult result;
+  try {
+    result = detail::run_process(argv, as_server(deadline));
+  } catch (...) {
+    detail::remove_at(home_fd, password_file);
+    throw;
+  }
+  detail::remove_at(home_fd, password_file);
+  if (result.exit_code != 0) {
+    throw ClusterError(Code::initdb_failed, fmt::format("initdb failed (exit {}):\n{}", result.exit_code,
+                                                        tail_lines(result.output, 20)));
+  }
+  // The password only ever lives here, in a file readable by this process's user alone.
+  detail::replace_file_at(home_fd, "pgpass", fmt::format("*:*:*:{}:{}\n", options.superuser, password),
+                          i_own(0600), passfile());
+  record.initialised = true;
+  detail::write_record(home_fd, record, home);
+}
+
+UniqueFd Cluster::Impl::prepare_socket_dir(int home_fd, ClusterRecord& record) const {
+  if (socket_fits_home()) {
+    record.socket_dir.clear();
+    if (auto created = detail::create_folder_at(home_fd, "run", server_owns(0700), preferred_socket_dir())) {
+      return std::move(*created);
+    }
+    auto fd = detail::open_folder_at(home_fd, "run", preferred_socket_dir());
+    detail::require_owned_folder(fd->get(), server_uid(), preferred_socket_dir());
+    return std::move(*fd);
+  }
+  if (!record.socket_dir.empty()) {
+    try {
+      if (auto fd = detail::open_folder(record.socket_dir)) {
+        detail::require_owned_folder(fd->get(), server_uid(), record.socket_dir);
+        return std::move(*fd);
+      }
+    } catch (const ClusterError&) {
+      // Replaced by someone: left alone, and a new one made below.
+    }
+  }
+  auto [path, fd] = detail::make_unique_folder("/tmp", "pgkit-socket-");
+  detail::set_ownership(fd.get(), server_owns(0700), path);
+  record.socket_dir = path;
+  return std::move(fd);
+}
+
+std::uint16_t Cluster::Impl::choose_port(const ClusterRecord& record) const {
+  if (!options.listen_tcp) return 5432;  // the socket folder is private: no clash with any other server
+  if (record.listen_tcp && record.port != 5432 && tcp_port_is_free(record.port)) return record.port;
+  const auto port = free_tcp_port();
+  if (!port) throw ClusterError(Code::start_failed, "no free TCP port on 127.0.0.1");
+  return *port;
+}
+
+// Every setting that decides who can reach the server is given on its command line, where nothing in
+// the data folder (postgresql.conf, ALTER SYSTEM) can override it.
+std::vector<std::string> Cluster::Impl::server_argv(const ClusterRecord& record) {
+  std::vector<std::string> argv{(binaries() / "postgres").string(), "-D", data_dir().string()};
+  const auto set = [&argv](std::string_view name, std::string_view value) {
+    argv.emplace_back("-c");
+    argv.push_back(fmt::format("{}={}", name, value));
+  };
+  set("port", std::to_string(record.port));
+  set("listen_addresses", record.listen_tcp ? "127.0.0.1" : "");
+  set("unix_socket_directories", (record.socket_dir.empty() ? preferred_socket_dir() : record.socket_dir).string());
+  set("unix_socket_permissions", "0700");
+  set("logging_collector", "off");
+  if (!options.durable) {
+    set("fsync", "off");
+    set("synchronous_commit", "off");
+    set("full_page_writes", "off");
+  }
+  for (const auto& [name, value] : options.settings) set(name, value);
+  return argv;
+}
+
+bool Cluster::Impl::accepts_connections() const {
+  const std::string port = std::to_string(record().port);
+  const std::string socket = socket_dir().string();
+  const std::array<const char*, 6> keywords{"host", "port", "user", "dbname", "connect_timeout", nullptr};
+  const std::array<const char*, 6> values{socket.c_str(), port.c_str(), options.superuser.c_str(), "postgres", "2",
+                                          nullptr};
+  return PQpingParams(keywords.data(), values.data(), 0) == PQPING_OK;
+}
+
+Cluster::Impl::Outcome Cluster::Impl::wait_until_accepting(pid_t pid, Clock::time_point deadline) const {
+  for (;;) {
+    if (!detail::process_is_alive(pid)) return Outcome::exited;
+    if (accepts_connections()) return Outcome::ready;
+    if (Clock::now() >= deadline) return Outcome::timed_out;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+void Cluster::Impl::launch(int home_fd, const ClusterRecord& record, Clock::time_point deadline) {
+  auto log = detail::open_log_at(home_fd, "server.log", log_path());
+  for (;;) {
+    struct stat before {};
+    ::fstat(log.get(), &before);
+    pid_t pid = -1;
+    try {
+      pid = detail::spawn_daemon(server_argv(record), as_server(deadline), log.get());
+    } catch (const std::exception& e) {
+      throw ClusterError(Code::start_failed, e.what());
+    }
+    const Outcome outcome = wait_until_accepting(pid, deadline);
+    if (outcome == Outcome::ready) return;
+    if (outcome == Outcome::timed_out) detail::end_postmaster(pid, SIGQUIT, std::chrono::seconds(5));
+    const std::string log_text = tail_lines(log_since(before.st_size), 40);
+    // Children of a killed server may hold its shared memory for a moment after it died.
+    const bool transient = log_text.find("pre-existing shared memory block") != std::string::npos;
+    if (outcome == Outcome::exited && transient && Clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      continue;
+    }
+    throw ClusterError(Code::start_failed,
+                       fmt::format("the server in {} {}; server log ({}):\n{}", data_dir().string(),
+                                   outcome == Outcome::exited ? "exited during startup"
+                                                              : "did not accept connections in time and was stopped",
+                                   log_path().string(), log_text));
+  }
+}
+
+void Cluster::Impl::start() {
+  const auto deadline = Clock::now() + options.start_timeout;
+  binaries();
+  auto anchor = detail::open_or_create_home(options.home);
+  detail::FolderLock lock(anchor.get(), options.home, deadline);
+  auto [where, home_fd] = detail::resolve_home(options.home, anchor.get(), account, "/var/tmp");
+  home = where;
+  detail::set_ownership(home_fd.get(), i_own(account ? 0711 : 0700), home);
+  if (account && !detail::account_can_access(*account, home, X_OK)) {
+    throw ClusterError(Code::invalid_options,
+                       fmt::format("the server account '{}' cannot reach {} (a parent folder is not searchable by "
+                                   "it); choose a home it can reach, e.g. PGKIT_HOME=/var/tmp/pgkit",
+                                   account->name, home.string()));
+  }
+  auto record = detail::read_record(home_fd.get(), ::geteuid()).value_or(ClusterRecord{});
+  if (!record.initialised) initialise(home_fd.get(), record, deadline);
+  auto data = open_data(home_fd.get());
+  if (auto pid = detail::postmaster_of(data.get(), data_dir(), server_uid())) {
+    if (wait_until_accepting(*pid, deadline) == Outcome::ready) return;
+    throw ClusterError(Code::start_failed,
+                       fmt::format("the server in {} (pid {}) runs but does not accept connections (frozen or "
+                                   "overloaded?); server log:\n{}",
+                                   data_dir().string(), *pid, tail_lines(log_since(0), 40)));
+  }
+  auto socket = prepare_socket_dir(home_fd.get(), record);
+  record.port = choose_port(record);
+  record.listen_tcp = options.listen_tcp;
+  detail::write_record(home_fd.get(), record, home);
+  // No postmaster of ours runs: lock files left in our own folders are stale.
+  detail::remove_at(data.get(), "postmaster.pid");
+  detail::remove_at(socket.get(), fmt::format(".s.PGSQL.{}.lock", record.port));
+  launch(home_fd.get(), record, deadline);
+}
+
+std::optional<pid_t> Cluster::Impl::live_postmaster() const {
+  auto home_fd = detail::open_folder(home);
+  if (!home_fd) return std::nullopt;
+  auto data = detail::open_folder_at(home_fd->get(), "data", data_dir());
+  if (!data) return std::nullopt;
+  return detail::postmaster_of(data->get(), data_dir(), server_uid());
+}
+
+ClusterState Cluster::Impl::state() const {
+  if (!record().initialised) return ClusterState::not_initialized;
+  return live_postmaster() ? ClusterState::running : ClusterState::stopped;
+}
+
+void Cluster::Impl::stop() {
+  auto anchor = detail::open_folder(options.home);
+  if (!anchor) return;
+  detail::FolderLock lock(anchor->get(), options.home, Clock::now() + options.stop_timeout);
+  home = detail::locate_home(options.home);
+  const auto pid = live_postmaster();
+  if (!pid) return;
+  if (!detail::end_postmaster(*pid, SIGINT, options.stop_timeout)) {
+    throw ClusterError(Code::stop_failed,
+                       fmt::format("the server in {} (pid {}) did not stop, even after SIGKILL", data_dir().string(),
+                                   *pid));
+  }
+}
+
+void Cluster::Impl::destroy() {
+  stop();
+  auto anchor = detail::open_folder(options.home);
+  if (!anchor) return;
+  const auto deadline = Clock::now() + options.stop_timeout;
+  detail::FolderLock lock(anchor->get(), options.home, deadline);
+  home = detail::locate_home(options.home);
+  if (auto home_fd = detail::open_folder(home)) {
+    detail::require_owned_folder(home_fd->get(), ::geteuid(), home);
+    const auto recorded_socket = record().socket_dir;
+    for (const auto& folder : {data_dir(), preferred_socket_dir(), recorded_socket}) {
+      std::error_code ec;
+      if (!folder.empty() && fs::is_directory(fs::symlink_status(folder, ec))) empty_as_server(folder, deadline);
+    }
+    if (!recorded_socket.empty()) ::rmdir(recorded_socket.c_str());
+    detail::remove_entries(home_fd->get());
+    ::rmdir(home.c_str());
+  }
+  if (home != options.home) {
+    detail::remove_entries(anchor->get());
+    ::rmdir(options.home.c_str());
+  }
+}
 
 Cluster::Cluster(ClusterOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 
 Cluster Cluster::make_throwaway(ClusterOptions options) {
-  std::string pattern = (temp_root() / "pgkit-XXXXXX").string();
-  if (::mkdtemp(pattern.data()) == nullptr) {
-    throw ClusterError(Code::io_failed, fmt::format("cannot create a temporary folder in {}", temp_root().string()));
+  fs::path root = temp_root();
+  if (auto account = resolve_server_account(options); account && !detail::account_can_access(*account, root, X_OK)) {
+    root = "/tmp";
   }
-  options.home = pattern;
+  auto [path, fd] = detail::make_unique_folder(root, "pgkit-");
+  options.home = path;
   options.throwaway = true;
   options.durable = false;
   try {
     return Cluster(std::move(options));
   } catch (...) {
-    std::error_code ec;
-    fs::remove_all(pattern, ec);
+    ::rmdir(path.c_str());
     throw;
   }
 }
@@ -536,15 +591,6 @@ Cluster Cluster::make_throwaway(ClusterOptions options) {
 Cluster Cluster::make_default() {
   ClusterOptions options;
   options.home = default_home();
-  const bool explicit_home = std::getenv("PGKIT_HOME") != nullptr;
-  if (!explicit_home && ::geteuid() == 0) {
-    // A working folder under, say, /root is out of the server account's reach: keep the data in a
-    // fixed place derived from it instead, so every command finds the same cluster again.
-    const auto account = resolve_server_account(options);
-    if (account && !detail::account_can_access(*account, options.home.parent_path(), X_OK)) {
-      options.home = fs::path("/var/tmp") / ("pgkit-" + short_hash(options.home.string()));
-    }
-  }
   return Cluster(std::move(options));
 }
 
@@ -554,12 +600,18 @@ Cluster::~Cluster() = default;
 
 void Cluster::start() { impl_->start(); }
 void Cluster::stop() { impl_->stop(); }
+void Cluster::destroy() { impl_->destroy(); }
 void Cluster::restart() {
   impl_->stop();
   impl_->start();
 }
 ClusterState Cluster::state() const { return impl_->state(); }
-std::string Cluster::uri(std::string_view database) const { return impl_->uri(database); }
+
+std::string Cluster::uri(std::string_view database) const {
+  return fmt::format("postgresql://{}@/{}?host={}&port={}", uri_encode(impl_->options.superuser, false),
+                     uri_encode(database, false), uri_encode(impl_->socket_dir().string(), true),
+                     impl_->record().port);
+}
 
 std::string Cluster::tcp_uri(std::string_view database) const {
   const auto port = tcp_port();
@@ -571,17 +623,17 @@ std::string Cluster::tcp_uri(std::string_view database) const {
 std::optional<pid_t> Cluster::postmaster_pid() const { return impl_->live_postmaster(); }
 
 std::optional<std::uint16_t> Cluster::tcp_port() const {
-  const auto listen = impl_->conf_value("listen_addresses");
-  if (!listen || listen->empty()) return std::nullopt;
-  return impl_->port();
+  const auto record = impl_->record();
+  if (!record.listen_tcp) return std::nullopt;
+  return record.port;
 }
 
-const fs::path& Cluster::home() const { return impl_->options.home; }
+const fs::path& Cluster::home() const { return impl_->home; }
 fs::path Cluster::data_directory() const { return impl_->data_dir(); }
 fs::path Cluster::socket_directory() const { return impl_->socket_dir(); }
 fs::path Cluster::log_file() const { return impl_->log_path(); }
 fs::path Cluster::bin_directory() const { return impl_->binaries(); }
-std::string Cluster::log_tail(std::size_t lines) const { return tail_lines(read_file(impl_->log_path()), lines); }
+std::string Cluster::log_tail(std::size_t lines) const { return tail_lines(impl_->log_since(0), lines); }
 const ClusterOptions& Cluster::options() const { return impl_->options; }
 
 ServerForThisRun::ServerForThisRun() {

@@ -1,16 +1,25 @@
 #include "process.hpp"
 
+#include "files.hpp"
+
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
-#include <cstring>
+#include <cstdlib>
+#include <fstream>
+#include <stdexcept>
 #include <string_view>
 #include <system_error>
+#include <thread>
 
 extern char** environ;
 
@@ -19,31 +28,6 @@ namespace {
 
 [[noreturn]] void throw_errno(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
-}
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  [[nodiscard]] int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// Built before fork(): the child may only make async-signal-safe calls.
-std::vector<std::string> child_environment() {
-  std::vector<std::string> env;
-  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
-    std::string_view text(*entry);
-    if (text.starts_with("PG")) continue;
-    env.emplace_back(text);
-  }
-  return env;
 }
 
 std::vector<char*> as_argv(std::vector<std::string>& strings) {
@@ -62,14 +46,74 @@ bool drop_privileges(const Account& account) {
   return true;
 }
 
-int wait_for(pid_t pid) {
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw_errno("waitpid");
-  }
+// In a child: one line to stderr, then exit. Only async-signal-safe calls.
+[[noreturn]] void child_fail(std::string_view message, int code) {
+  [[maybe_unused]] auto written = ::write(STDERR_FILENO, message.data(), message.size());
+  ::_exit(code);
+}
+
+int exit_code_of(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
   return -1;
+}
+
+// Waits for our child `pid`, killing it at `deadline`.
+int wait_for(pid_t pid, std::optional<std::chrono::steady_clock::time_point> deadline) {
+  int status = 0;
+  for (;;) {
+    const pid_t done = ::waitpid(pid, &status, deadline ? WNOHANG : 0);
+    if (done == pid) return exit_code_of(status);
+    if (done < 0 && errno != EINTR) throw_errno("waitpid");
+    if (done == 0) {
+      if (std::chrono::steady_clock::now() >= *deadline) {
+        ::kill(pid, SIGKILL);
+        deadline.reset();
+        continue;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+}
+
+// Everything the child needs, prepared before fork(): after it only async-signal-safe calls are allowed.
+struct ChildPlan {
+  std::vector<std::string> args;
+  std::vector<std::string> env;
+  std::vector<char*> arg_pointers;
+  std::vector<char*> env_pointers;
+  std::string workdir;
+  std::optional<Account> run_as;
+
+  ChildPlan(const std::vector<std::string>& argv, const ProcessOptions& options)
+      : args(argv), env(minimal_environment(options.run_as)), workdir(options.working_directory.string()),
+        run_as(options.run_as) {
+    if (args.empty()) throw std::invalid_argument("run_process: empty argv");
+    arg_pointers = as_argv(args);
+    env_pointers = as_argv(env);
+  }
+
+  // In the child, with stdin/stdout/stderr already in place.
+  [[noreturn]] void exec() {
+    ::close_range(3, ~0U, 0);
+    if (run_as && !drop_privileges(*run_as)) child_fail("pgkit: cannot switch to the server account\n", 126);
+    if (::chdir(workdir.c_str()) != 0) child_fail("pgkit: cannot enter the working folder\n", 126);
+    ::execve(arg_pointers[0], arg_pointers.data(), env_pointers.data());
+    child_fail("pgkit: cannot execute the program\n", 127);
+  }
+};
+
+std::string read_all(int fd) {
+  std::string text;
+  if (::lseek(fd, 0, SEEK_SET) < 0) throw_errno("lseek");
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  return text;
 }
 
 }  // namespace
@@ -81,23 +125,34 @@ std::optional<Account> lookup_account(const std::string& name) {
   if (::getpwnam_r(name.c_str(), &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) {
     return std::nullopt;
   }
-  return Account{name, found->pw_uid, found->pw_gid};
+  return Account{name, found->pw_uid, found->pw_gid, found->pw_dir != nullptr ? found->pw_dir : "/"};
+}
+
+std::vector<std::string> minimal_environment(const std::optional<Account>& account) {
+  std::vector<std::string> env{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"};
+  if (account) {
+    env.push_back("HOME=" + account->home.string());
+  } else if (const char* home = std::getenv("HOME"); home != nullptr) {
+    env.push_back(std::string("HOME=") + home);
+  }
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view text(*entry);
+    if (text.starts_with("LANG=") || text.starts_with("LC_") || text.starts_with("TZ=") ||
+        text.starts_with("LANGUAGE=")) {
+      env.emplace_back(text);
+    }
+  }
+  return env;
 }
 
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options) {
-  if (argv.empty()) throw std::invalid_argument("run_process: empty argv");
-  // Output goes to an anonymous file rather than a pipe: pg_ctl leaves a server running that could
-  // inherit a pipe's write end and keep it open forever.
-  FileDescriptor output(::memfd_create("pgkit-output", MFD_CLOEXEC));
-  if (output.get() < 0) throw_errno("memfd_create");
-  FileDescriptor devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (devnull.get() < 0) throw_errno("open /dev/null");
-
-  std::vector<std::string> args = argv;
-  std::vector<char*> arg_pointers = as_argv(args);
-  std::vector<std::string> env = child_environment();
-  std::vector<char*> env_pointers = as_argv(env);
-  const std::string workdir = options.working_directory.string();
+  ChildPlan plan(argv, options);
+  // Output goes to an anonymous file rather than a pipe: a program may leave a child running that
+  // would inherit a pipe's write end and keep it open forever.
+  UniqueFd output(::memfd_create("pgkit-output", MFD_CLOEXEC));
+  if (!output) throw_errno("memfd_create");
+  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!devnull) throw_errno("open /dev/null");
 
   const pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork");
@@ -106,30 +161,52 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         ::dup2(output.get(), STDERR_FILENO) < 0) {
       ::_exit(126);
     }
-    ::close_range(3, ~0U, 0);
-    if (options.run_as && !drop_privileges(*options.run_as)) {
-      constexpr std::string_view msg = "pgkit: cannot switch to the server account\n";
-      [[maybe_unused]] auto written = ::write(STDERR_FILENO, msg.data(), msg.size());
+    plan.exec();
+  }
+  ProcessResult result;
+  result.exit_code = wait_for(pid, options.deadline);
+  result.output = read_all(output.get());
+  return result;
+}
+
+pid_t spawn_daemon(const std::vector<std::string>& argv, const ProcessOptions& options, int log_fd) {
+  ChildPlan plan(argv, options);
+  UniqueFd devnull(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!devnull) throw_errno("open /dev/null");
+  std::array<int, 2> pipe_fds{};
+  if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) throw_errno("pipe");
+  UniqueFd read_end(pipe_fds[0]);
+  UniqueFd write_end(pipe_fds[1]);
+
+  const pid_t middle = ::fork();
+  if (middle < 0) throw_errno("fork");
+  if (middle == 0) {
+    // The middle child only forks the daemon, reports its pid and exits, so that init adopts it.
+    if (::setsid() < 0) ::_exit(126);
+    const pid_t daemon = ::fork();
+    if (daemon < 0) ::_exit(126);
+    if (daemon > 0) {
+      [[maybe_unused]] auto written = ::write(write_end.get(), &daemon, sizeof daemon);
+      ::_exit(0);
+    }
+    ::umask(077);
+    if (::dup2(devnull.get(), STDIN_FILENO) < 0 || ::dup2(log_fd, STDOUT_FILENO) < 0 ||
+        ::dup2(log_fd, STDERR_FILENO) < 0) {
       ::_exit(126);
     }
-    if (::chdir(workdir.c_str()) != 0) ::_exit(126);
-    ::execve(arg_pointers[0], arg_pointers.data(), env_pointers.data());
-    constexpr std::string_view msg = "pgkit: cannot execute the program\n";
-    [[maybe_unused]] auto written = ::write(STDERR_FILENO, msg.data(), msg.size());
-    ::_exit(127);
+    plan.exec();
   }
-
-  ProcessResult result;
-  result.exit_code = wait_for(pid);
-  if (::lseek(output.get(), 0, SEEK_SET) < 0) throw_errno("lseek");
-  char buffer[4096];
-  for (;;) {
-    const ssize_t n = ::read(output.get(), buffer, sizeof buffer);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    result.output.append(buffer, static_cast<std::size_t>(n));
+  write_end.reset();
+  pid_t daemon = -1;
+  ssize_t got = -1;
+  do {
+    got = ::read(read_end.get(), &daemon, sizeof daemon);
+  } while (got < 0 && errno == EINTR);
+  const int middle_status = wait_for(middle, std::nullopt);
+  if (got != static_cast<ssize_t>(sizeof daemon) || middle_status != 0) {
+    throw std::runtime_error(fmt::format("cannot start {} in the background (exit {})", argv[0], middle_status));
   }
-  return result;
+  return daemon;
 }
 
 bool account_can_access(const Account& account, const std::filesystem::path& path, int mode) {
@@ -140,11 +217,19 @@ bool account_can_access(const Account& account, const std::filesystem::path& pat
     if (!drop_privileges(account)) ::_exit(2);
     ::_exit(::access(target.c_str(), mode) == 0 ? 0 : 1);
   }
-  return wait_for(pid) == 0;
+  return wait_for(pid, std::nullopt) == 0;
 }
 
-void change_owner(const std::filesystem::path& path, const Account& account) {
-  if (::chown(path.c_str(), account.uid, account.gid) != 0) throw_errno("chown " + path.string());
+bool process_is_alive(pid_t pid) {
+  if (pid <= 0) return false;
+  if (::kill(pid, 0) != 0 && errno != EPERM) return false;
+  // /proc/<pid>/stat: "pid (comm) S ...": the state follows the last ')'.
+  std::ifstream stat_file(fmt::format("/proc/{}/stat", pid));
+  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  const auto paren = stat.rfind(')');
+  if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
+  const char state = stat[paren + 2];
+  return state != 'Z' && state != 'X';
 }
 
 }  // namespace pgkit::embedded::detail

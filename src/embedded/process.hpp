@@ -1,8 +1,13 @@
 // Running the server's tools, possibly as another (unprivileged) account. Internal to pgkit.
+//
+// No shell is ever involved: programs are exec'd with an argv, so a path holding `$(...)`, quotes or
+// commas is just text. Children get a minimal environment (see minimal_environment), never the
+// operator's: a database superuser can read the server's environment (`COPY ... FROM PROGRAM 'env'`).
 #pragma once
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -14,9 +19,13 @@ struct Account {
   std::string name;
   uid_t uid = 0;
   gid_t gid = 0;
+  std::filesystem::path home;
 };
 
 std::optional<Account> lookup_account(const std::string& name);
+
+// PATH, HOME (the account's, else this user's), and the locale and TZ variables of this process.
+std::vector<std::string> minimal_environment(const std::optional<Account>& account);
 
 struct ProcessResult {
   int exit_code = -1;  // the program's exit status, or 128 + signal when killed by a signal
@@ -24,18 +33,24 @@ struct ProcessResult {
 };
 
 struct ProcessOptions {
-  std::optional<Account> run_as;         // drop to this account before exec (requires root)
+  std::optional<Account> run_as;  // drop to this account before exec (requires root)
   std::filesystem::path working_directory = "/";
+  // Killed (SIGKILL) when it has not finished by then; nullopt: no limit.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
 };
 
-// Runs argv[0] (an absolute path) and waits for it. The child gets this process's environment minus
-// libpq's PG* variables, which would otherwise silently redirect the server tools.
+// Runs argv[0] (an absolute path) with a minimal environment and waits for it.
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& options = {});
+
+// Starts argv[0] as a daemon: its own session, not this process's child (so that it outlives us and
+// never becomes our zombie), stdin from /dev/null, stdout and stderr appended to `log_fd`, umask 077.
+// Returns its pid.
+pid_t spawn_daemon(const std::vector<std::string>& argv, const ProcessOptions& options, int log_fd);
 
 // Whether `account` may access `path` with `mode` (R_OK/W_OK/X_OK), checked by a child running as it.
 bool account_can_access(const Account& account, const std::filesystem::path& path, int mode);
 
-// Changes the owner of `path` (not recursive) or throws std::system_error.
-void change_owner(const std::filesystem::path& path, const Account& account);
+// Whether `pid` is a live process (not a zombie left for a parent that does not reap).
+bool process_is_alive(pid_t pid);
 
 }  // namespace pgkit::embedded::detail

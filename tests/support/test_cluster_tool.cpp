@@ -1,5 +1,6 @@
-// ctest's fixture for the test run: `start <home>` creates a fresh, non-durable cluster there (wiping
-// any left by an earlier run); `stop <home>` stops it and deletes the folder.
+// ctest's fixture for the test run: `start <home>` creates a fresh, non-durable cluster there (removing
+// any left by an earlier run); `stop <home>` stops it and removes it. As root, a home the server
+// account cannot reach (a clone under /root) is relocated safely (see docs/embedded.md).
 #include <pgkit/embedded.hpp>
 
 #include <fmt/format.h>
@@ -27,12 +28,7 @@ int main(int argc, char** argv) {
   }
   const std::filesystem::path home = argv[2];
   try {
-    if (std::filesystem::exists(home)) {
-      auto old = open_cluster(home);
-      old.stop();
-      std::filesystem::remove_all(old.socket_directory());
-      std::filesystem::remove_all(home);
-    }
+    open_cluster(home).destroy();
     if (std::string_view(argv[1]) == "start") {
       auto cluster = open_cluster(home);
       cluster.start();

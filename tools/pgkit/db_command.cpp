@@ -4,6 +4,7 @@
 #include <pgkit/embedded.hpp>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 #include <unistd.h>
 
 #include <filesystem>
@@ -17,6 +18,7 @@ namespace {
 
 struct DbFlags {
   bool tcp = false;
+  bool json = false;
   std::string database = "postgres";
   std::vector<std::string> psql_args;
 };
@@ -39,10 +41,31 @@ const char* describe(embedded::ClusterState state) {
   return "unknown";
 }
 
+nlohmann::json describe_json(const embedded::Cluster& cluster, embedded::ClusterState state) {
+  nlohmann::json out{{"state", describe(state)},
+                     {"home", cluster.home().string()},
+                     {"data", cluster.data_directory().string()},
+                     {"socket_folder", cluster.socket_directory().string()},
+                     {"log", cluster.log_file().string()}};
+  if (state != embedded::ClusterState::not_initialized) out["url"] = cluster.uri();
+  if (auto pid = cluster.postmaster_pid()) out["pid"] = *pid;
+  if (auto port = cluster.tcp_port()) {
+    out["tcp_port"] = *port;
+    out["tcp_url"] = cluster.tcp_uri();
+  }
+  return out;
+}
+
 int start(const DbFlags& flags) {
   auto cluster = open_cluster(flags.tcp);
   const bool was_running = cluster.running();
   cluster.start();
+  if (flags.json) {
+    auto out = describe_json(cluster, embedded::ClusterState::running);
+    out["already_running"] = was_running;
+    fmt::print("{}\n", out.dump());
+    return exit_ok;
+  }
   fmt::print("{} ({})\n", was_running ? "already running" : "started", cluster.data_directory().string());
   fmt::print("url: {}\n", cluster.uri());
   if (auto port = cluster.tcp_port()) fmt::print("tcp: {}\n", cluster.tcp_uri());
@@ -57,19 +80,39 @@ int stop() {
   return exit_ok;
 }
 
-int status() {
+int status(const DbFlags& flags) {
   auto cluster = embedded::Cluster::make_default();
   const auto state = cluster.state();
-  fmt::print("state: {}\nhome: {}\nsocket folder: {}\nlog: {}\n", describe(state), cluster.home().string(),
-             cluster.socket_directory().string(), cluster.log_file().string());
-  if (auto pid = cluster.postmaster_pid()) fmt::print("pid: {}\n", *pid);
-  if (auto port = cluster.tcp_port()) fmt::print("tcp port: {}\n", *port);
+  if (flags.json) {
+    fmt::print("{}\n", describe_json(cluster, state).dump());
+  } else {
+    fmt::print("state: {}\nhome: {}\nsocket folder: {}\nlog: {}\n", describe(state), cluster.home().string(),
+               cluster.socket_directory().string(), cluster.log_file().string());
+    if (auto pid = cluster.postmaster_pid()) fmt::print("pid: {}\n", *pid);
+    if (auto port = cluster.tcp_port()) fmt::print("tcp port: {}\n", *port);
+  }
   return state == embedded::ClusterState::running ? exit_ok : exit_failure;
 }
 
+// A URL is only worth printing for a server that answers it: scripts do `psql "$(pgkit db url)"`.
 int url(const DbFlags& flags) {
   auto cluster = embedded::Cluster::make_default();
-  fmt::print("{}\n", flags.tcp ? cluster.tcp_uri(flags.database) : cluster.uri(flags.database));
+  const auto state = cluster.state();
+  if (state != embedded::ClusterState::running) {
+    std::cerr << fmt::format("pgkit: the embedded cluster in {} is {} (pgkit db start)\n", cluster.home().string(),
+                             describe(state));
+    return exit_failure;
+  }
+  if (flags.tcp && !cluster.tcp_port()) {
+    std::cerr << "pgkit: the embedded cluster does not listen on TCP (pgkit db start --tcp)\n";
+    return exit_failure;
+  }
+  const std::string text = flags.tcp ? cluster.tcp_uri(flags.database) : cluster.uri(flags.database);
+  if (flags.json) {
+    fmt::print("{}\n", nlohmann::json{{"url", text}}.dump());
+  } else {
+    fmt::print("{}\n", text);
+  }
   return exit_ok;
 }
 
@@ -99,14 +142,17 @@ void add_db_command(CLI::App& app, Action& action) {
 
   auto* start_cmd = db->add_subcommand("start", "Initialise (first time) and start the cluster");
   start_cmd->add_flag("--tcp", flags->tcp, "Also listen on 127.0.0.1 (a free port, password in a passfile)");
+  start_cmd->add_flag("--json", flags->json, "Report as one JSON object");
   start_cmd->callback([&action, flags] { action = [flags] { return start(*flags); }; });
 
   db->add_subcommand("stop", "Stop the cluster")->callback([&action] { action = [] { return stop(); }; });
-  db->add_subcommand("status", "Show the cluster's state (exit 0 when running, 1 otherwise)")
-      ->callback([&action] { action = [] { return status(); }; });
+  auto* status_cmd = db->add_subcommand("status", "Show the cluster's state (exit 0 when running, 1 otherwise)");
+  status_cmd->add_flag("--json", flags->json, "Report as one JSON object");
+  status_cmd->callback([&action, flags] { action = [flags] { return status(*flags); }; });
 
-  auto* url_cmd = db->add_subcommand("url", "Print a connection URI for the cluster");
+  auto* url_cmd = db->add_subcommand("url", "Print a connection URI for the running cluster (exit 1 when not running)");
   url_cmd->add_flag("--tcp", flags->tcp, "The TCP URI instead of the Unix socket one");
+  url_cmd->add_flag("--json", flags->json, "Report as one JSON object");
   url_cmd->add_option("-d,--database", flags->database, "Database name")->capture_default_str();
   url_cmd->callback([&action, flags] { action = [flags] { return url(*flags); }; });
 
