@@ -90,6 +90,16 @@ TEST(EmbeddedTrust, AFolderPreparedByAnotherAccountIsRefusedAndLeftAlone) {
   EXPECT_EQ(info.st_mode & 07777, 0777u);
   EXPECT_TRUE(fs::is_symlink(trap / "pgpass"));
   EXPECT_EQ(stat_of("/etc/shadow").st_uid, 0u);
+  // Even empty and not writable by others, a folder another account made is not adopted.
+  const fs::path empty = parent.path() / "empty";
+  fs::create_directory(empty);
+  ::chmod(empty.c_str(), 0755);
+  ASSERT_EQ(::chown(empty.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+  Cluster on_empty(fast_options(empty));
+  EXPECT_EQ(code_of_start(on_empty), Code::io_failed);
+  EXPECT_EQ(stat_of(empty).st_uid, nobody->pw_uid);
+  EXPECT_EQ(stat_of(empty).st_mode & 07777, 0755u);
+  EXPECT_TRUE(fs::is_empty(empty));
 }
 
 TEST(EmbeddedTrust, AHomeThatIsASymlinkIsRefused) {
