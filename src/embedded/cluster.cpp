@@ -105,6 +105,9 @@ std::string tail_lines(const std::string& text, std::size_t lines) {
   return text.substr(pos);
 }
 
+// The end of server or tool output for an error message, control characters escaped.
+std::string excerpt(const std::string& text, std::size_t lines) { return detail::printable(tail_lines(text, lines)); }
+
 fs::path temp_root() {
   const char* tmpdir = std::getenv("TMPDIR");
   return (tmpdir != nullptr && *tmpdir == '/') ? fs::path(tmpdir) : fs::path("/tmp");
@@ -283,7 +286,14 @@ struct Cluster::Impl {
   }
 
   const fs::path& binaries() {
-    if (bin_dir.empty()) bin_dir = options.bin_dir.empty() ? find_server_binaries() : options.bin_dir;
+    if (bin_dir.empty()) {
+      bin_dir = options.bin_dir.empty() ? find_server_binaries() : options.bin_dir;
+      if (bin_dir.string().find_first_of("\"$`\\\n\r") != std::string::npos) {
+        throw ClusterError(Code::binaries_not_found,
+                           fmt::format("the binaries folder '{}' holds a character initdb cannot pass safely",
+                                       detail::printable(bin_dir.string())));
+      }
+    }
     for (const char* tool : {"initdb", "postgres"}) {
       std::error_code ec;
       if (!fs::exists(bin_dir / tool, ec)) {
@@ -316,7 +326,7 @@ struct Cluster::Impl {
   void stop();
   void destroy();
   ClusterState state() const;
-  std::optional<pid_t> live_postmaster() const;
+  std::optional<detail::ProcessHandle> live_postmaster() const;
 
  private:
   void initialise(int home_fd, ClusterRecord& record, Clock::time_point deadline);
@@ -326,9 +336,14 @@ struct Cluster::Impl {
   std::vector<std::string> server_argv(const ClusterRecord& record);
   void launch(int home_fd, const ClusterRecord& record, Clock::time_point deadline);
   enum class Outcome { ready, exited, timed_out };
-  Outcome wait_until_accepting(pid_t pid, Clock::time_point deadline) const;
+  Outcome wait_until_accepting(const detail::ProcessHandle& server, Clock::time_point deadline) const;
   bool accepts_connections() const;
   UniqueFd open_data(int home_fd) const;
+  void write_passfile(int home_fd, std::uint16_t port) const;
+  void remove_stale_locks(int data_fd, int socket_fd, std::uint16_t port) const;
+  void stop_locked();
+  void remove_cluster_files(int folder_fd, Clock::time_point deadline) const;
+  Clock::time_point lock_deadline() const { return Clock::now() + options.start_timeout + options.stop_timeout; }
 };
 
 // The data folder, which only the server account may own.
@@ -372,13 +387,40 @@ void Cluster::Impl::initialise(int home_fd, ClusterRecord& record, Clock::time_p
   detail::remove_at(home_fd, password_file);
   if (result.exit_code != 0) {
     throw ClusterError(Code::initdb_failed, fmt::format("initdb failed (exit {}):\n{}", result.exit_code,
-                                                        tail_lines(result.output, 20)));
+                                                        excerpt(result.output, 20)));
   }
-  // The password only ever lives here, in a file readable by this process's user alone.
-  detail::replace_file_at(home_fd, "pgpass", fmt::format("*:*:*:{}:{}\n", options.superuser, password),
-                          i_own(0600), passfile());
+  // The password only ever lives here, in a file readable by this process's user alone, for the one
+  // address and port the cluster listens on (write_passfile follows the port).
+  detail::replace_file_at(home_fd, "pgpass",
+                          fmt::format("127.0.0.1:{}:*:{}:{}\n", record.port, options.superuser, password), i_own(0600),
+                          passfile());
   record.initialised = true;
   detail::write_record(home_fd, record, home);
+}
+
+// The passfile names the port the cluster listens on: should the port move (taken by someone while the
+// server was down), clients still aiming at the old one never hand the password to whoever holds it.
+void Cluster::Impl::write_passfile(int home_fd, std::uint16_t port) const {
+  const auto text = detail::read_file_at(home_fd, "pgpass", ::geteuid(), 4096);
+  if (!text) throw ClusterError(Code::io_failed, fmt::format("{} is missing or not this user's", passfile().string()));
+  const std::string line = text->substr(0, text->find('\n'));
+  const std::string password = line.substr(line.rfind(':') + 1);
+  const std::string wanted = fmt::format("127.0.0.1:{}:*:{}:{}\n", port, options.superuser, password);
+  if (*text != wanted) detail::replace_file_at(home_fd, "pgpass", wanted, i_own(0600), passfile());
+}
+
+// No postmaster of ours runs: lock files left in our folders are stale, unless the pid file names a
+// server process pgkit cannot tell apart from ours (then it is not touched, and start() stops here).
+void Cluster::Impl::remove_stale_locks(int data_fd, int socket_fd, std::uint16_t port) const {
+  if (const auto pid = detail::unidentified_server_named_by(data_fd, server_uid())) {
+    throw ClusterError(Code::start_failed,
+                       fmt::format("{}/postmaster.pid names pid {}, a live server process that is not this cluster's "
+                                   "postmaster as far as pgkit can tell (nor another folder's); stop it, or remove "
+                                   "the file if you are sure it is stale",
+                                   data_dir().string(), *pid));
+  }
+  detail::remove_at(data_fd, "postmaster.pid");
+  detail::remove_at(socket_fd, fmt::format(".s.PGSQL.{}.lock", port));
 }
 
 UniqueFd Cluster::Impl::prepare_socket_dir(int home_fd, ClusterRecord& record) const {
@@ -388,6 +430,7 @@ UniqueFd Cluster::Impl::prepare_socket_dir(int home_fd, ClusterRecord& record) c
       return std::move(*created);
     }
     auto fd = detail::open_folder_at(home_fd, "run", preferred_socket_dir());
+    if (!fd) throw ClusterError(Code::io_failed, fmt::format("{} vanished", preferred_socket_dir().string()));
     detail::require_owned_folder(fd->get(), server_uid(), preferred_socket_dir());
     return std::move(*fd);
   }
@@ -440,15 +483,18 @@ std::vector<std::string> Cluster::Impl::server_argv(const ClusterRecord& record)
 bool Cluster::Impl::accepts_connections() const {
   const std::string port = std::to_string(record().port);
   const std::string socket = socket_dir().string();
-  const std::array<const char*, 6> keywords{"host", "port", "user", "dbname", "connect_timeout", nullptr};
-  const std::array<const char*, 6> values{socket.c_str(), port.c_str(), options.superuser.c_str(), "postgres", "2",
-                                          nullptr};
+  // The socket folder is the server account's: should something else listen there and ask for a
+  // password, it gets this one, never PGPASSWORD or a line of root's ~/.pgpass.
+  const std::array<const char*, 7> keywords{"host", "port", "user", "dbname", "connect_timeout", "password", nullptr};
+  const std::array<const char*, 7> values{socket.c_str(), port.c_str(), options.superuser.c_str(), "postgres", "2",
+                                          "pgkit-readiness-check", nullptr};
   return PQpingParams(keywords.data(), values.data(), 0) == PQPING_OK;
 }
 
-Cluster::Impl::Outcome Cluster::Impl::wait_until_accepting(pid_t pid, Clock::time_point deadline) const {
+Cluster::Impl::Outcome Cluster::Impl::wait_until_accepting(const detail::ProcessHandle& server,
+                                                           Clock::time_point deadline) const {
   for (;;) {
-    if (!detail::process_is_alive(pid)) return Outcome::exited;
+    if (!server.alive()) return Outcome::exited;
     if (accepts_connections()) return Outcome::ready;
     if (Clock::now() >= deadline) return Outcome::timed_out;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -460,15 +506,23 @@ void Cluster::Impl::launch(int home_fd, const ClusterRecord& record, Clock::time
   for (;;) {
     struct stat before {};
     ::fstat(log.get(), &before);
-    pid_t pid = -1;
+    std::optional<detail::ProcessHandle> server;
     try {
-      pid = detail::spawn_daemon(server_argv(record), as_server(deadline), log.get());
+      server = detail::ProcessHandle::open(detail::spawn_daemon(server_argv(record), as_server(deadline), log.get()));
     } catch (const std::exception& e) {
       throw ClusterError(Code::start_failed, e.what());
     }
-    const Outcome outcome = wait_until_accepting(pid, deadline);
+    Outcome outcome = Outcome::exited;
+    if (server) {
+      try {
+        outcome = wait_until_accepting(*server, deadline);
+      } catch (...) {
+        detail::end_postmaster(*server, SIGQUIT, std::chrono::seconds(5));  // started here: not left behind
+        throw;
+      }
+    }
     if (outcome == Outcome::ready) return;
-    if (outcome == Outcome::timed_out) detail::end_postmaster(pid, SIGQUIT, std::chrono::seconds(5));
+    const bool ended = outcome != Outcome::timed_out || detail::end_postmaster(*server, SIGQUIT, std::chrono::seconds(5));
     const std::string log_text = tail_lines(log_since(before.st_size), 40);
     // Children of a killed server may hold its shared memory for a moment after it died.
     const bool transient = log_text.find("pre-existing shared memory block") != std::string::npos;
@@ -479,8 +533,9 @@ void Cluster::Impl::launch(int home_fd, const ClusterRecord& record, Clock::time
     throw ClusterError(Code::start_failed,
                        fmt::format("the server in {} {}; server log ({}):\n{}", data_dir().string(),
                                    outcome == Outcome::exited ? "exited during startup"
-                                                              : "did not accept connections in time and was stopped",
-                                   log_path().string(), log_text));
+                                   : ended ? "did not accept connections in time and was stopped"
+                                           : "did not accept connections in time and could not be stopped",
+                                   log_path().string(), detail::printable(log_text)));
   }
 }
 
@@ -488,37 +543,60 @@ void Cluster::Impl::start() {
   const auto deadline = Clock::now() + options.start_timeout;
   binaries();
   auto anchor = detail::open_or_create_home(options.home);
-  detail::FolderLock lock(anchor.get(), options.home, deadline);
+  detail::FolderLock lock(anchor.get(), options.home, deadline, Code::start_failed);
   auto [where, home_fd] = detail::resolve_home(options.home, anchor.get(), account, "/var/tmp");
   home = where;
-  detail::set_ownership(home_fd.get(), i_own(account ? 0711 : 0700), home);
+  auto record = detail::read_record(home_fd.get(), ::geteuid()).value_or(ClusterRecord{});
+  // A folder pgkit made gets the mode it needs; an adopted one keeps the owner's choice.
+  if (record.created_by_pgkit) detail::set_ownership(home_fd.get(), i_own(account ? 0711 : 0700), home);
   if (account && !detail::account_can_access(*account, home, X_OK)) {
     throw ClusterError(Code::invalid_options,
-                       fmt::format("the server account '{}' cannot reach {} (a parent folder is not searchable by "
-                                   "it); choose a home it can reach, e.g. PGKIT_HOME=/var/tmp/pgkit",
+                       fmt::format("the server account '{}' cannot reach {} (it or a parent folder is not searchable "
+                                   "by it); choose a home it can reach, e.g. PGKIT_HOME=/var/lib/pgkit",
                                    account->name, home.string()));
   }
-  auto record = detail::read_record(home_fd.get(), ::geteuid()).value_or(ClusterRecord{});
   if (!record.initialised) initialise(home_fd.get(), record, deadline);
   auto data = open_data(home_fd.get());
-  if (auto pid = detail::postmaster_of(data.get(), data_dir(), server_uid())) {
-    if (wait_until_accepting(*pid, deadline) == Outcome::ready) return;
+  if (auto server = detail::postmaster_of(data.get(), data_dir(), server_uid())) {
+    if (options.listen_tcp && !record.listen_tcp) {
+      throw ClusterError(Code::invalid_options,
+                         fmt::format("the server in {} runs without TCP; stop it first to start it with TCP",
+                                     data_dir().string()));
+    }
+    if (wait_until_accepting(*server, deadline) == Outcome::ready) return;
     throw ClusterError(Code::start_failed,
                        fmt::format("the server in {} (pid {}) runs but does not accept connections (frozen or "
                                    "overloaded?); server log:\n{}",
-                                   data_dir().string(), *pid, tail_lines(log_since(0), 40)));
+                                   data_dir().string(), server->pid(), excerpt(log_since(0), 40)));
   }
   auto socket = prepare_socket_dir(home_fd.get(), record);
   record.port = choose_port(record);
   record.listen_tcp = options.listen_tcp;
   detail::write_record(home_fd.get(), record, home);
-  // No postmaster of ours runs: lock files left in our own folders are stale.
-  detail::remove_at(data.get(), "postmaster.pid");
-  detail::remove_at(socket.get(), fmt::format(".s.PGSQL.{}.lock", record.port));
+  write_passfile(home_fd.get(), record.port);
+  remove_stale_locks(data.get(), socket.get(), record.port);
   launch(home_fd.get(), record, deadline);
 }
 
-std::optional<pid_t> Cluster::Impl::live_postmaster() const {
+// Empties the server account's folders as that account, then removes what is left in `folder_fd`
+// (pgkit's own files and the emptied folders).
+void Cluster::Impl::remove_cluster_files(int folder_fd, Clock::time_point deadline) const {
+  detail::require_owned_folder(folder_fd, ::geteuid(), home);
+  const auto record = detail::read_record(folder_fd, ::geteuid()).value_or(ClusterRecord{});
+  for (const char* name : {"data", "run"}) {
+    if (auto sub = detail::open_folder_at(folder_fd, name, home / name)) empty_as_server(home / name, deadline);
+  }
+  if (!record.socket_dir.empty()) {
+    std::error_code ec;
+    if (fs::is_directory(fs::symlink_status(record.socket_dir, ec))) {
+      empty_as_server(record.socket_dir, deadline);
+      ::rmdir(record.socket_dir.c_str());
+    }
+  }
+  detail::remove_entries(folder_fd);
+}
+
+std::optional<detail::ProcessHandle> Cluster::Impl::live_postmaster() const {
   auto home_fd = detail::open_folder(home);
   if (!home_fd) return std::nullopt;
   auto data = detail::open_folder_at(home_fd->get(), "data", data_dir());
@@ -531,42 +609,38 @@ ClusterState Cluster::Impl::state() const {
   return live_postmaster() ? ClusterState::running : ClusterState::stopped;
 }
 
-void Cluster::Impl::stop() {
-  auto anchor = detail::open_folder(options.home);
-  if (!anchor) return;
-  detail::FolderLock lock(anchor->get(), options.home, Clock::now() + options.stop_timeout);
+// With the anchor's lock held.
+void Cluster::Impl::stop_locked() {
   home = detail::locate_home(options.home);
-  const auto pid = live_postmaster();
-  if (!pid) return;
-  if (!detail::end_postmaster(*pid, SIGINT, options.stop_timeout)) {
-    throw ClusterError(Code::stop_failed,
-                       fmt::format("the server in {} (pid {}) did not stop, even after SIGKILL", data_dir().string(),
-                                   *pid));
+  const auto server = live_postmaster();
+  if (!server) return;
+  if (!detail::end_postmaster(*server, SIGINT, options.stop_timeout)) {
+    throw ClusterError(Code::stop_failed, fmt::format("the server in {} (pid {}) did not stop, even after SIGKILL",
+                                                      data_dir().string(), server->pid()));
   }
 }
 
-void Cluster::Impl::destroy() {
-  stop();
-  auto anchor = detail::open_folder(options.home);
+void Cluster::Impl::stop() {
+  auto anchor = detail::open_home(options.home);
   if (!anchor) return;
-  const auto deadline = Clock::now() + options.stop_timeout;
-  detail::FolderLock lock(anchor->get(), options.home, deadline);
-  home = detail::locate_home(options.home);
-  if (auto home_fd = detail::open_folder(home)) {
-    detail::require_owned_folder(home_fd->get(), ::geteuid(), home);
-    const auto recorded_socket = record().socket_dir;
-    for (const auto& folder : {data_dir(), preferred_socket_dir(), recorded_socket}) {
-      std::error_code ec;
-      if (!folder.empty() && fs::is_directory(fs::symlink_status(folder, ec))) empty_as_server(folder, deadline);
-    }
-    if (!recorded_socket.empty()) ::rmdir(recorded_socket.c_str());
-    detail::remove_entries(home_fd->get());
-    ::rmdir(home.c_str());
+  detail::FolderLock lock(anchor->get(), options.home, lock_deadline(), Code::stop_failed);
+  stop_locked();
+}
+
+void Cluster::Impl::destroy() {
+  auto anchor = detail::open_home(options.home);
+  if (!anchor) return;
+  const auto deadline = lock_deadline();
+  detail::FolderLock lock(anchor->get(), options.home, deadline, Code::stop_failed);
+  stop_locked();  // under the same lock: no start can slip in before the folders are emptied
+  if (live_postmaster()) throw ClusterError(Code::stop_failed, "the server is still running: not deleting it");
+  const bool anchor_made_here = detail::read_record(anchor->get(), ::geteuid()).value_or(ClusterRecord{}).created_by_pgkit;
+  if (auto home_fd = home != options.home ? detail::open_folder(home) : std::optional<UniqueFd>()) {
+    remove_cluster_files(home_fd->get(), deadline);
+    ::rmdir(home.c_str());  // a relocated home is always pgkit's own
   }
-  if (home != options.home) {
-    detail::remove_entries(anchor->get());
-    ::rmdir(options.home.c_str());
-  }
+  remove_cluster_files(anchor->get(), deadline);
+  if (anchor_made_here) ::rmdir(options.home.c_str());
 }
 
 Cluster::Cluster(ClusterOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
@@ -577,12 +651,16 @@ Cluster Cluster::make_throwaway(ClusterOptions options) {
     root = "/tmp";
   }
   auto [path, fd] = detail::make_unique_folder(root, "pgkit-");
+  ClusterRecord made;
+  made.created_by_pgkit = true;
+  detail::write_record(fd.get(), made, path);
   options.home = path;
   options.throwaway = true;
   options.durable = false;
   try {
     return Cluster(std::move(options));
   } catch (...) {
+    detail::remove_entries(fd.get());
     ::rmdir(path.c_str());
     throw;
   }
@@ -620,7 +698,10 @@ std::string Cluster::tcp_uri(std::string_view database) const {
                      *port, uri_encode(database, false), uri_encode(impl_->passfile().string(), true));
 }
 
-std::optional<pid_t> Cluster::postmaster_pid() const { return impl_->live_postmaster(); }
+std::optional<pid_t> Cluster::postmaster_pid() const {
+  const auto server = impl_->live_postmaster();
+  return server ? std::optional<pid_t>(server->pid()) : std::nullopt;
+}
 
 std::optional<std::uint16_t> Cluster::tcp_port() const {
   const auto record = impl_->record();

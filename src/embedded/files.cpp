@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -79,6 +80,12 @@ std::optional<UniqueFd> create_folder_at(int parent, const std::string& name, co
   }
   auto fd = open_folder_checked(parent, name.c_str(), shown_as);
   if (!fd) fail(shown_as, "cannot open the folder just created", ENOENT);
+  struct stat info {};
+  if (::fstat(fd->get(), &info) != 0) fail(shown_as, "cannot inspect");
+  if (info.st_uid != ::geteuid() || !folder_is_empty(fd->get())) {
+    throw ClusterError(Code::io_failed,
+                       fmt::format("{} was replaced right after pgkit created it: refusing it", shown_as.string()));
+  }
   set_ownership(fd->get(), owner, shown_as);
   return fd;
 }
@@ -129,8 +136,11 @@ std::vector<std::string> entries_of(int folder) {
   return names;
 }
 
-void replace_file_at(int folder, const std::string& name, std::string_view text, const Ownership& owner,
-                     const fs::path& shown_as) {
+namespace {
+
+// Writes a new file under a unique temporary name, then renames it to `name` (with `rename_flags`).
+bool publish_file(int folder, const std::string& name, std::string_view text, const Ownership& owner,
+                  const fs::path& shown_as, unsigned int rename_flags) {
   const std::string temporary = fmt::format(".{}.{}", name, random_hex(8));
   try {
     write_new_file(folder, temporary, text, owner, shown_as);
@@ -138,11 +148,25 @@ void replace_file_at(int folder, const std::string& name, std::string_view text,
     ::unlinkat(folder, temporary.c_str(), 0);
     throw;
   }
-  if (::renameat(folder, temporary.c_str(), folder, name.c_str()) != 0) {
+  if (::renameat2(folder, temporary.c_str(), folder, name.c_str(), rename_flags) != 0) {
     const int error = errno;
     ::unlinkat(folder, temporary.c_str(), 0);
+    if (error == EEXIST && (rename_flags & RENAME_NOREPLACE) != 0) return false;
     fail(shown_as, "cannot replace", error);
   }
+  return true;
+}
+
+}  // namespace
+
+void replace_file_at(int folder, const std::string& name, std::string_view text, const Ownership& owner,
+                     const fs::path& shown_as) {
+  publish_file(folder, name, text, owner, shown_as, 0);
+}
+
+bool add_file_at(int folder, const std::string& name, std::string_view text, const Ownership& owner,
+                 const fs::path& shown_as) {
+  return publish_file(folder, name, text, owner, shown_as, RENAME_NOREPLACE);
 }
 
 void create_file_at(int folder, const std::string& name, std::string_view text, const Ownership& owner,
@@ -179,14 +203,28 @@ UniqueFd open_log_at(int folder, const std::string& name, const fs::path& shown_
   if (!fd) fail(shown_as, "cannot open");
   struct stat info {};
   if (::fstat(fd.get(), &info) != 0) fail(shown_as, "cannot inspect");
-  if (!S_ISREG(info.st_mode) || info.st_uid != ::geteuid()) {
-    throw ClusterError(Code::io_failed, fmt::format("{} is not a regular file of this user", shown_as.string()));
+  if (!S_ISREG(info.st_mode) || info.st_uid != ::geteuid() || info.st_nlink != 1) {
+    throw ClusterError(Code::io_failed,
+                       fmt::format("{} is not a regular file of this user with a single link", shown_as.string()));
   }
   return fd;
 }
 
 void remove_at(int folder, const std::string& name, bool folder_entry) {
   ::unlinkat(folder, name.c_str(), folder_entry ? AT_REMOVEDIR : 0);
+}
+
+std::string printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if ((c < 0x20 && c != '\n' && c != '\t') || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out;
 }
 
 std::string random_hex(std::size_t bytes) {

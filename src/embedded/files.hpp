@@ -52,7 +52,8 @@ std::optional<UniqueFd> open_folder(const std::filesystem::path& path);
 std::optional<UniqueFd> open_folder_at(int parent, const std::string& name, const std::filesystem::path& shown_as);
 
 // Creates the folder `name` in `parent` and gives it to `owner` (through its descriptor). Returns
-// nullopt when the name already exists: nothing is changed then.
+// nullopt when the name already exists: nothing is changed then. Throws if what it opens after creating
+// is not the empty folder it made (swapped in between by someone who can write in `parent`).
 std::optional<UniqueFd> create_folder_at(int parent, const std::string& name, const Ownership& owner,
                                          const std::filesystem::path& shown_as);
 
@@ -66,6 +67,9 @@ void set_ownership(int fd, const Ownership& owner, const std::filesystem::path& 
 // name, synced, then renamed over the old one. The file is created with `owner`.
 void replace_file_at(int folder, const std::string& name, std::string_view text, const Ownership& owner,
                      const std::filesystem::path& shown_as);
+// The same, but only when `name` does not exist yet (never replacing it). False when it existed.
+bool add_file_at(int folder, const std::string& name, std::string_view text, const Ownership& owner,
+                 const std::filesystem::path& shown_as);
 // Creates `name` in `folder` exclusively, with `text`; throws if it exists.
 void create_file_at(int folder, const std::string& name, std::string_view text, const Ownership& owner,
                      const std::filesystem::path& shown_as);
@@ -74,8 +78,8 @@ void create_file_at(int folder, const std::string& name, std::string_view text, 
 // if it belongs to `owner_uid`. nullopt when it does not exist or fails these checks.
 std::optional<std::string> read_file_at(int folder, const std::string& name, uid_t owner_uid, std::size_t limit);
 
-// Opens `name` in `folder` for appending (created 0600 if missing), refusing symlinks and files that do
-// not belong to this process's user.
+// Opens `name` in `folder` for appending (created 0600 if missing), refusing symlinks, hard links and
+// files that do not belong to this process's user.
 UniqueFd open_log_at(int folder, const std::string& name, const std::filesystem::path& shown_as);
 
 // Removes `name` from `folder` if it is there (a file, or an empty folder when `folder_entry`).
@@ -83,6 +87,10 @@ void remove_at(int folder, const std::string& name, bool folder_entry = false);
 
 // Every entry of the open folder, "." and ".." left out.
 std::vector<std::string> entries_of(int folder);
+
+// `text` with control characters other than newline and tab shown as \xNN: server output (a log
+// line a database superuser wrote) must not drive the operator's terminal.
+std::string printable(std::string_view text);
 
 // Lower-case hex of `bytes` random bytes (OpenSSL's generator).
 std::string random_hex(std::size_t bytes);

@@ -8,6 +8,8 @@
 
 #include "files.hpp"
 
+#include <pgkit/embedded.hpp>
+
 #include <sys/types.h>
 
 #include <chrono>
@@ -32,6 +34,8 @@ struct ClusterRecord {
   bool listen_tcp = false;
   // Set when the socket folder is not `<home>/run` (that path would be too long or unsafe for a socket).
   std::filesystem::path socket_dir;
+  // pgkit made this folder (else it adopted an empty one): only then does it change its mode or delete it.
+  bool created_by_pgkit = false;
 };
 
 inline constexpr const char* record_file = ".pgkit-cluster";
@@ -44,7 +48,13 @@ void validate_home_path(const std::filesystem::path& path);
 std::optional<ClusterRecord> read_record(int home, uid_t owner_uid);
 void write_record(int home, const ClusterRecord& record, const std::filesystem::path& shown_as);
 
-// Opens the home (or anchor) `path`, creating it and its record if missing. An existing folder must
+// Opens the existing home (or anchor) `path` after checking the folders above it (see
+// open_or_create_home); nullopt when it does not exist.
+std::optional<UniqueFd> open_home(const std::filesystem::path& path);
+
+// Opens the home (or anchor) `path`, creating it and its record if missing. Every folder above it must
+// belong to root or this user and be writable by no one else (sticky folders such as /tmp excepted):
+// otherwise another account could swap the home for a link between pgkit's steps. An existing folder must
 // belong to this user, be writable by no one else, and be empty or carry pgkit's record: pgkit never
 // takes over a folder it did not make.
 UniqueFd open_or_create_home(const std::filesystem::path& path);
@@ -56,8 +66,9 @@ std::filesystem::path locate_home(const std::filesystem::path& anchor);
 // serialised across processes.
 class FolderLock {
  public:
-  // Waits for the lock until `deadline`, then throws ClusterError(start_failed) naming the folder.
-  FolderLock(int folder, const std::filesystem::path& shown_as, std::chrono::steady_clock::time_point deadline);
+  // Waits for the lock until `deadline`, then throws ClusterError(`on_timeout`) naming the folder.
+  FolderLock(int folder, const std::filesystem::path& shown_as, std::chrono::steady_clock::time_point deadline,
+             ClusterError::Code on_timeout);
   FolderLock(const FolderLock&) = delete;
   FolderLock& operator=(const FolderLock&) = delete;
   ~FolderLock();

@@ -1,15 +1,14 @@
 #include "postmaster.hpp"
 
 #include "files.hpp"
-#include "process.hpp"
 
 #include <fmt/format.h>
 #include <signal.h>
+#include <sys/stat.h>
 
-#include <cstdlib>
+#include <charconv>
 #include <string>
 #include <system_error>
-#include <thread>
 
 namespace pgkit::embedded::detail {
 namespace fs = std::filesystem;
@@ -23,41 +22,68 @@ std::optional<fs::path> link_target(const fs::path& link) {
   return target;
 }
 
-}  // namespace
-
-std::optional<pid_t> postmaster_of(int data_fd, const fs::path& data_dir, uid_t server_uid) {
+// The first line of postmaster.pid: a pid (negative for a standalone backend). Text the server account
+// controls, so parsed strictly.
+std::optional<pid_t> pid_in(int data_fd, uid_t server_uid) {
   const auto text = read_file_at(data_fd, "postmaster.pid", server_uid, 4096);
   if (!text) return std::nullopt;
-  const long number = std::strtol(text->c_str(), nullptr, 10);
-  // A negative pid marks a standalone backend; the process is |pid|.
-  const auto pid = static_cast<pid_t>(number < 0 ? -number : number);
-  if (pid <= 1 || !process_is_alive(pid)) return std::nullopt;
-  const fs::path proc = fs::path("/proc") / std::to_string(pid);
-  const auto cwd = link_target(proc / "cwd");
-  const auto program = link_target(proc / "exe");
-  std::error_code ec;
-  const auto canonical_data = fs::canonical(data_dir, ec);
-  if (ec || !cwd || !program || *cwd != canonical_data) return std::nullopt;
-  if (program->filename() != "postgres") return std::nullopt;
+  const std::string_view line = std::string_view(*text).substr(0, text->find('\n'));
+  const std::string_view digits = line.starts_with('-') ? line.substr(1) : line;
+  pid_t pid = 0;
+  const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), pid);
+  if (error != std::errc() || end != digits.data() + digits.size() || pid <= 1) return std::nullopt;
   return pid;
 }
 
-bool signal_and_wait(pid_t pid, int signal, std::chrono::milliseconds timeout) {
-  if (!process_is_alive(pid)) return true;
-  ::kill(pid, signal);
-  if (signal != SIGKILL) ::kill(pid, SIGCONT);
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (process_is_alive(pid)) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return true;
+// A process of `server_uid` whose program is named postgres.
+bool is_server_process(pid_t pid, uid_t server_uid) {
+  const fs::path proc = fs::path("/proc") / std::to_string(pid);
+  struct stat info {};
+  if (::stat(proc.c_str(), &info) != 0 || info.st_uid != server_uid) return false;
+  const auto program = link_target(proc / "exe");
+  return program && program->filename().string().starts_with("postgres");
 }
 
-bool end_postmaster(pid_t pid, int first_signal, std::chrono::milliseconds patience) {
+}  // namespace
+
+std::optional<ProcessHandle> postmaster_of(int data_fd, const fs::path& data_dir, uid_t server_uid) {
+  const auto pid = pid_in(data_fd, server_uid);
+  if (!pid) return std::nullopt;
+  auto handle = ProcessHandle::open(*pid);
+  if (!handle || !handle->alive() || !is_server_process(*pid, server_uid)) return std::nullopt;
+  const auto cwd = link_target(fs::path("/proc") / std::to_string(*pid) / "cwd");
+  std::error_code ec;
+  const auto canonical_data = fs::canonical(data_dir, ec);
+  if (ec || !cwd || *cwd != canonical_data) return std::nullopt;
+  // Checked after the handle was opened: if the pid was reused meanwhile, the checks saw the new process.
+  if (!handle->alive()) return std::nullopt;
+  return handle;
+}
+
+std::optional<pid_t> unidentified_server_named_by(int data_fd, uid_t server_uid) {
+  const auto pid = pid_in(data_fd, server_uid);
+  if (!pid || !process_is_alive(*pid) || !is_server_process(*pid, server_uid)) return std::nullopt;
+  // Another cluster's postmaster (its pid reused after a crash or reboot): its own folder says so.
+  if (const auto cwd = link_target(fs::path("/proc") / std::to_string(*pid) / "cwd")) {
+    try {
+      if (auto other = open_folder(*cwd); other && pid_in(other->get(), server_uid) == pid) return std::nullopt;
+    } catch (const std::exception&) {
+      // Unreadable: cannot be told apart, so not removed.
+    }
+  }
+  return pid;
+}
+
+bool end_postmaster(const ProcessHandle& postmaster, int first_signal, std::chrono::milliseconds patience) {
   using std::chrono::seconds;
-  return signal_and_wait(pid, first_signal, patience) || signal_and_wait(pid, SIGQUIT, seconds(5)) ||
-         signal_and_wait(pid, SIGKILL, seconds(5));
+  for (const auto& [signal, wait] : {std::pair{first_signal, patience}, std::pair{SIGQUIT, std::chrono::milliseconds(seconds(5))},
+                                     std::pair{SIGKILL, std::chrono::milliseconds(seconds(5))}}) {
+    if (!postmaster.alive()) return true;
+    postmaster.signal(signal);
+    if (signal != SIGKILL) postmaster.signal(SIGCONT);
+    if (postmaster.wait_for_exit(wait)) return true;
+  }
+  return !postmaster.alive();
 }
 
 }  // namespace pgkit::embedded::detail

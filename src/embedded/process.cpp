@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -12,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstdlib>
@@ -20,6 +22,12 @@
 #include <string_view>
 #include <system_error>
 #include <thread>
+#include <utility>
+
+// glibc 2.36's <sys/pidfd.h> lacks C++ linkage guards.
+extern "C" {
+#include <sys/pidfd.h>
+}
 
 extern char** environ;
 
@@ -58,7 +66,7 @@ int exit_code_of(int status) {
   return -1;
 }
 
-// Waits for our child `pid`, killing it at `deadline`.
+// Waits for our child `pid`, killing it (and its process group, when it leads one) at `deadline`.
 int wait_for(pid_t pid, std::optional<std::chrono::steady_clock::time_point> deadline) {
   int status = 0;
   for (;;) {
@@ -67,6 +75,7 @@ int wait_for(pid_t pid, std::optional<std::chrono::steady_clock::time_point> dea
     if (done < 0 && errno != EINTR) throw_errno("waitpid");
     if (done == 0) {
       if (std::chrono::steady_clock::now() >= *deadline) {
+        ::kill(-pid, SIGKILL);  // initdb's own children (postgres --boot) go with it
         ::kill(pid, SIGKILL);
         deadline.reset();
         continue;
@@ -84,10 +93,14 @@ struct ChildPlan {
   std::vector<char*> env_pointers;
   std::string workdir;
   std::optional<Account> run_as;
+  int highest_fd = 1024;  // for closing descriptors by hand where close_range is refused
 
   ChildPlan(const std::vector<std::string>& argv, const ProcessOptions& options)
       : args(argv), env(minimal_environment(options.run_as)), workdir(options.working_directory.string()),
         run_as(options.run_as) {
+    if (const long open_max = ::sysconf(_SC_OPEN_MAX); open_max > 0) {
+      highest_fd = static_cast<int>(std::min<long>(open_max, 1 << 20));
+    }
     if (args.empty()) throw std::invalid_argument("run_process: empty argv");
     arg_pointers = as_argv(args);
     env_pointers = as_argv(env);
@@ -95,7 +108,10 @@ struct ChildPlan {
 
   // In the child, with stdin/stdout/stderr already in place.
   [[noreturn]] void exec() {
-    ::close_range(3, ~0U, 0);
+    // Nothing of this process (the host application's files, the operator's shell) reaches the child.
+    if (::close_range(3, ~0U, 0) != 0) {
+      for (int fd = 3; fd < highest_fd; ++fd) ::close(fd);
+    }
     if (run_as && !drop_privileges(*run_as)) child_fail("pgkit: cannot switch to the server account\n", 126);
     if (::chdir(workdir.c_str()) != 0) child_fail("pgkit: cannot enter the working folder\n", 126);
     ::execve(arg_pointers[0], arg_pointers.data(), env_pointers.data());
@@ -103,8 +119,15 @@ struct ChildPlan {
   }
 };
 
+// What a tool printed, up to 1 MiB (its end is what matters: the error).
 std::string read_all(int fd) {
+  constexpr off_t limit = 1 << 20;
   std::string text;
+  if (const off_t size = ::lseek(fd, 0, SEEK_END); size > limit) {
+    if (::lseek(fd, size - limit, SEEK_SET) < 0) throw_errno("lseek");
+  } else if (::lseek(fd, 0, SEEK_SET) < 0) {
+    throw_errno("lseek");
+  }
   if (::lseek(fd, 0, SEEK_SET) < 0) throw_errno("lseek");
   char buffer[4096];
   for (;;) {
@@ -157,8 +180,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
   const pid_t pid = ::fork();
   if (pid < 0) throw_errno("fork");
   if (pid == 0) {
-    if (::dup2(devnull.get(), STDIN_FILENO) < 0 || ::dup2(output.get(), STDOUT_FILENO) < 0 ||
-        ::dup2(output.get(), STDERR_FILENO) < 0) {
+    // Its own process group, so that a deadline ends whatever it started too.
+    if (::setpgid(0, 0) != 0 || ::dup2(devnull.get(), STDIN_FILENO) < 0 ||
+        ::dup2(output.get(), STDOUT_FILENO) < 0 || ::dup2(output.get(), STDERR_FILENO) < 0) {
       ::_exit(126);
     }
     plan.exec();
@@ -183,7 +207,7 @@ pid_t spawn_daemon(const std::vector<std::string>& argv, const ProcessOptions& o
   if (middle == 0) {
     // The middle child only forks the daemon, reports its pid and exits, so that init adopts it.
     if (::setsid() < 0) ::_exit(126);
-    const pid_t daemon = ::fork();
+    const pid_t daemon = ::_Fork();  // async-signal-safe: no atfork handlers in this forked child
     if (daemon < 0) ::_exit(126);
     if (daemon > 0) {
       [[maybe_unused]] auto written = ::write(write_end.get(), &daemon, sizeof daemon);
@@ -199,10 +223,13 @@ pid_t spawn_daemon(const std::vector<std::string>& argv, const ProcessOptions& o
   write_end.reset();
   pid_t daemon = -1;
   ssize_t got = -1;
-  do {
-    got = ::read(read_end.get(), &daemon, sizeof daemon);
-  } while (got < 0 && errno == EINTR);
-  const int middle_status = wait_for(middle, std::nullopt);
+  pollfd ready{read_end.get(), POLLIN, 0};
+  if (::poll(&ready, 1, 10'000) == 1) {
+    do {
+      got = ::read(read_end.get(), &daemon, sizeof daemon);
+    } while (got < 0 && errno == EINTR);
+  }
+  const int middle_status = wait_for(middle, std::chrono::steady_clock::now() + std::chrono::seconds(10));
   if (got != static_cast<ssize_t>(sizeof daemon) || middle_status != 0) {
     throw std::runtime_error(fmt::format("cannot start {} in the background (exit {})", argv[0], middle_status));
   }
@@ -217,7 +244,8 @@ bool account_can_access(const Account& account, const std::filesystem::path& pat
     if (!drop_privileges(account)) ::_exit(2);
     ::_exit(::access(target.c_str(), mode) == 0 ? 0 : 1);
   }
-  return wait_for(pid, std::nullopt) == 0;
+  // A hung network file system must not hang us: no answer in time counts as "cannot".
+  return wait_for(pid, std::chrono::steady_clock::now() + std::chrono::seconds(10)) == 0;
 }
 
 bool process_is_alive(pid_t pid) {
@@ -230,6 +258,46 @@ bool process_is_alive(pid_t pid) {
   if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
   const char state = stat[paren + 2];
   return state != 'Z' && state != 'X';
+}
+
+std::optional<ProcessHandle> ProcessHandle::open(pid_t pid) {
+  if (pid <= 0) return std::nullopt;
+  const int fd = ::pidfd_open(pid, 0);
+  if (fd < 0) return std::nullopt;
+  return ProcessHandle(pid, fd);
+}
+
+ProcessHandle::ProcessHandle(ProcessHandle&& other) noexcept
+    : pid_(other.pid_), fd_(std::exchange(other.fd_, -1)) {}
+
+ProcessHandle& ProcessHandle::operator=(ProcessHandle&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    pid_ = other.pid_;
+    fd_ = std::exchange(other.fd_, -1);
+  }
+  return *this;
+}
+
+ProcessHandle::~ProcessHandle() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool ProcessHandle::alive() const { return !wait_for_exit(std::chrono::milliseconds(0)); }
+
+void ProcessHandle::signal(int signal) const { ::pidfd_send_signal(fd_, signal, nullptr, 0); }
+
+bool ProcessHandle::wait_for_exit(std::chrono::milliseconds timeout) const {
+  // A pidfd becomes readable when its process ends (zombie or reaped).
+  pollfd ended{fd_, POLLIN, 0};
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const int ready = ::poll(&ended, 1, static_cast<int>(std::max<long>(0, left.count())));
+    if (ready > 0) return true;
+    if (ready == 0) return false;
+    if (errno != EINTR) return false;
+  }
 }
 
 }  // namespace pgkit::embedded::detail

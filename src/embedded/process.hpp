@@ -53,4 +53,26 @@ bool account_can_access(const Account& account, const std::filesystem::path& pat
 // Whether `pid` is a live process (not a zombie left for a parent that does not reap).
 bool process_is_alive(pid_t pid);
 
+// A process held by a pidfd: signals and waits reach that process, never a later one reusing its pid,
+// and its end is seen even when nobody reaps it.
+class ProcessHandle {
+ public:
+  // nullopt when the process is gone.
+  static std::optional<ProcessHandle> open(pid_t pid);
+  ProcessHandle(ProcessHandle&&) noexcept;
+  ProcessHandle& operator=(ProcessHandle&&) noexcept;
+  ~ProcessHandle();
+
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  [[nodiscard]] bool alive() const;
+  void signal(int signal) const;
+  // True when it ended within `timeout`.
+  [[nodiscard]] bool wait_for_exit(std::chrono::milliseconds timeout) const;
+
+ private:
+  ProcessHandle(pid_t pid, int fd) noexcept : pid_(pid), fd_(fd) {}
+  pid_t pid_ = -1;
+  int fd_ = -1;
+};
+
 }  // namespace pgkit::embedded::detail

@@ -2,6 +2,9 @@
 // suite as root), with an unprivileged local account and the server's own account as adversaries.
 #include "embedded_test_support.hpp"
 
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <atomic>
@@ -435,6 +438,106 @@ TEST(EmbeddedTrust, AThrowawayClusterLeavesAnUnreachableTmpdir) {
   cluster.start();
   EXPECT_EQ(cluster.home().parent_path(), fs::path("/tmp"));
   EXPECT_EQ(cluster.state(), ClusterState::running);
+}
+
+// Found by review: a TCP port taken by another account while the server was down must not receive the
+// password. The passfile names the port, so clients aiming at the old one have nothing to send.
+class PasswordTrap {
+ public:
+  explicit PasswordTrap(std::uint16_t port) : socket_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(port);
+    const int on = 1;
+    ::setsockopt(socket_, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on);
+    bound_ = ::bind(socket_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 && ::listen(socket_, 4) == 0;
+  }
+  PasswordTrap(const PasswordTrap&) = delete;
+  PasswordTrap& operator=(const PasswordTrap&) = delete;
+  ~PasswordTrap() { ::close(socket_); }
+  [[nodiscard]] bool bound() const { return bound_; }
+
+  // Accepts one client, asks it for a cleartext password and returns whatever it sent back.
+  std::string catch_one() {
+    pollfd ready{socket_, POLLIN, 0};
+    if (::poll(&ready, 1, 10000) != 1) return "(no client)";
+    const int client = ::accept(socket_, nullptr, nullptr);
+    char startup[1024];
+    [[maybe_unused]] auto got = ::recv(client, startup, sizeof startup, 0);
+    const char ask[] = {'R', 0, 0, 0, 8, 0, 0, 0, 3};  // AuthenticationCleartextPassword
+    [[maybe_unused]] auto sent = ::send(client, ask, sizeof ask, MSG_NOSIGNAL);
+    std::string answer;
+    pollfd more{client, POLLIN, 0};
+    char buffer[1024];
+    while (::poll(&more, 1, 2000) == 1) {
+      const ssize_t n = ::recv(client, buffer, sizeof buffer, 0);
+      if (n <= 0) break;
+      answer.append(buffer, static_cast<std::size_t>(n));
+    }
+    ::close(client);
+    return answer;
+  }
+
+ private:
+  int socket_;
+  bool bound_ = false;
+};
+
+TEST(EmbeddedTrust, ATakenTcpPortNeverReceivesThePassword) {
+  ClusterOptions options;
+  options.listen_tcp = true;
+  auto cluster = Cluster::make_throwaway(options);
+  cluster.start();
+  const std::uint16_t port = *cluster.tcp_port();
+  const std::string old_uri = cluster.tcp_uri();
+  const std::string passfile = file_text(cluster.home() / "pgpass");
+  EXPECT_TRUE(passfile.starts_with(fmt::format("127.0.0.1:{}:", port))) << "the passfile must name the port";
+  const std::string password = passfile.substr(passfile.rfind(':') + 1, 48);
+  cluster.stop();
+  PasswordTrap trap(port);
+  ASSERT_TRUE(trap.bound());
+  cluster.start();
+  EXPECT_NE(*cluster.tcp_port(), port) << "the taken port cannot be reused";
+  std::thread client([&] { PgConnection(PQconnectdb(old_uri.c_str()), &PQfinish); });
+  const std::string sent = trap.catch_one();
+  client.join();
+  EXPECT_EQ(sent.find(password), std::string::npos) << "the old URI handed the password to the port's new owner";
+  auto conn = pg_connect(cluster.tcp_uri());
+  EXPECT_EQ(pg_value(conn.get(), "SELECT 1"), "1");
+}
+
+// Found by review: a folder above the home that another account can write lets it swap the home.
+TEST(EmbeddedTrust, AHomeBelowAFolderOthersControlIsRefused) {
+  TempFolder parent(0755);
+  const fs::path open_to_all = parent.path() / "shared";
+  fs::create_directory(open_to_all);
+  ::chmod(open_to_all.c_str(), 0777);
+  Cluster below_open(fast_options(open_to_all / "cluster"));
+  EXPECT_EQ(code_of_start(below_open), Code::invalid_options);
+  EXPECT_TRUE(fs::is_empty(open_to_all));
+  if (is_root()) {
+    const auto nobody = account_named("nobody");
+    ASSERT_TRUE(nobody.has_value());
+    const fs::path theirs = parent.path() / "theirs";
+    fs::create_directory(theirs);
+    ASSERT_EQ(::chown(theirs.c_str(), nobody->pw_uid, nobody->pw_gid), 0);
+    Cluster below_theirs(fast_options(theirs / "project" / ".pgkit"));
+    EXPECT_EQ(code_of_start(below_theirs), Code::invalid_options);
+    EXPECT_TRUE(fs::is_empty(theirs)) << "nothing may be created in another account's folder";
+  }
+}
+
+// Found by review: an empty folder pgkit adopted keeps its mode and survives destroy().
+TEST(EmbeddedTrust, AnAdoptedFolderKeepsItsModeAndIsOnlyEmptied) {
+  TempFolder adopted(0755);
+  Cluster cluster(fast_options(adopted.path()));
+  cluster.start();
+  EXPECT_EQ(stat_of(adopted.path()).st_mode & 07777, 0755u);
+  cluster.destroy();
+  ASSERT_TRUE(fs::exists(adopted.path()));
+  EXPECT_TRUE(fs::is_empty(adopted.path()));
+  EXPECT_EQ(stat_of(adopted.path()).st_mode & 07777, 0755u);
 }
 
 }  // namespace

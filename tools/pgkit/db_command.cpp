@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+extern char** environ;
+
 namespace pgkit::cli {
 namespace {
 
@@ -128,6 +130,15 @@ int psql(const DbFlags& flags) {
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  // The socket folder is the server account's: should something else answer there and ask for a
+  // password, psql must have none to give (no PGPASSWORD, no ~/.pgpass line, no service file).
+  std::vector<std::string> pg_variables;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    const std::string_view variable(*entry);
+    if (variable.starts_with("PG")) pg_variables.emplace_back(variable.substr(0, variable.find('=')));
+  }
+  for (const auto& name : pg_variables) ::unsetenv(name.c_str());
+  ::setenv("PGPASSFILE", "/nonexistent/pgkit-has-no-passfile-for-the-socket", 1);
   ::execv(argv[0], argv.data());
   std::cerr << "pgkit: cannot run " << program.string() << '\n';
   return exit_failure;
