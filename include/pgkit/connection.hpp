@@ -63,7 +63,12 @@ struct ConnectOptions {
 };
 
 // The conninfo as libpq reads it, with any password replaced by "***": safe for logs and messages.
+// Throws InterfaceError (without the password) for a conninfo that cannot be read with confidence.
 std::string redact_conninfo(std::string_view conninfo);
+// Where a conninfo points ("host=... port=... dbname=... user=..."), never its password. Never throws:
+// "(unparsable conninfo)" when libpq cannot parse it or a URI holds an unencoded '@' or '/' in its
+// user information (libpq would read pieces of the password as host, port or database).
+std::string describe_conninfo(std::string_view conninfo);
 
 enum class TransactionStatus { idle, active, in_transaction, in_error, unknown };
 

@@ -1,5 +1,7 @@
 #include "connection_impl.hpp"
 
+#include "conninfo.hpp"
+
 #include "identifier.hpp"
 #include "sql_scan.hpp"
 
@@ -33,46 +35,13 @@ int int_field(const PGresult* result, int code) {
   return value != nullptr ? std::atoi(value) : 0;
 }
 
-// libpq quotes fragments of a conninfo it cannot parse; a fragment may be part of a password. A
-// fragment can itself hold quotes (a password with '"'), so pairing them up is not safe: everything
-// from the first quote to the last goes.
-std::string redact_libpq_message(std::string_view message) {
-  const auto first = message.find('"');
-  if (first == std::string_view::npos) return trimmed(message);
-  const auto last = message.rfind('"');
-  std::string out(message.substr(0, first));
-  out += "\"...\"";
-  if (last != first) out += message.substr(last + 1);
-  return trimmed(out);
-}
-
-using ConninfoOptions = std::unique_ptr<PQconninfoOption, decltype(&PQconninfoFree)>;
-
-ConninfoOptions parse_conninfo(std::string_view conninfo) {
-  char* error = nullptr;
-  ConninfoOptions options(PQconninfoParse(std::string(conninfo).c_str(), &error), &PQconninfoFree);
-  if (!options) {
-    const std::string message = error != nullptr ? redact_libpq_message(error) : "out of memory";
-    PQfreemem(error);
-    throw InterfaceError("invalid connection string: " + message);
-  }
-  return options;
-}
-
-bool conninfo_sets(std::string_view conninfo, std::string_view keyword) {
-  auto parsed = parse_conninfo(conninfo);
-  for (auto* option = parsed.get(); option->keyword != nullptr; ++option) {
-    if (keyword == option->keyword && option->val != nullptr && *option->val != '\0') return true;
-  }
-  return false;
-}
-
-// "host=... port=... dbname=... user=..." of what libpq will use, without the password.
-std::string describe_target(const ConnectOptions& options) {
-  auto parsed = parse_conninfo(options.conninfo);
+// "host=... port=... dbname=... user=..." of what libpq will use, without the password. `parsed` is
+// null for a conninfo that cannot be trusted: pieces of it may be pieces of a password.
+std::string describe_target(const ConnectOptions& options, const PQconninfoOption* parsed) {
+  if (parsed == nullptr) return std::string(unparsable_conninfo);
   const auto value = [&](std::string_view keyword, const std::string& override_value) -> std::string {
     if (!override_value.empty()) return override_value;
-    for (auto* option = parsed.get(); option->keyword != nullptr; ++option) {
+    for (auto* option = parsed; option->keyword != nullptr; ++option) {
       if (keyword == option->keyword && option->val != nullptr) return option->val;
     }
     return {};
@@ -210,14 +179,26 @@ std::string redact_conninfo(std::string_view conninfo) {
   return out;
 }
 
+std::string describe_conninfo(std::string_view conninfo) {
+  const auto reading = detail::read_conninfo(conninfo);
+  ConnectOptions options;
+  return detail::describe_target(options, reading.options.get());
+}
+
 // ---------------------------------------------------------------------------------------------------
 
-Connection::Impl::Impl(const ConnectOptions& options)
-    : description(detail::describe_target(options)),
-      cache_options(options.statement_cache),
-      cache(options.statement_cache.capacity),
-      query_timeout(options.query_timeout) {
-  if (query_timeout) detail::checked_timeout(*query_timeout);
+namespace {
+
+bool sets(const PQconninfoOption* parsed, std::string_view keyword) {
+  for (auto* option = parsed; option->keyword != nullptr; ++option) {
+    if (keyword == option->keyword && option->val != nullptr && *option->val != '\0') return true;
+  }
+  return false;
+}
+
+// What PQconnectdbParams gets: the conninfo, then each field set in `options`.
+std::vector<std::pair<std::string, std::string>> connect_settings(const ConnectOptions& options,
+                                                                  const PQconninfoOption* parsed) {
   std::vector<std::pair<std::string, std::string>> settings;
   // The first dbname is expanded as a conninfo string; later ones are plain values that override.
   settings.emplace_back("dbname", options.conninfo);
@@ -236,13 +217,29 @@ Connection::Impl::Impl(const ConnectOptions& options)
   add("target_session_attrs", options.target_session_attrs);
   // pgkit validates and sends UTF-8 throughout, so that is the default; a client_encoding asked for in
   // the conninfo, in `parameters` or by PGCLIENTENCODING still wins.
-  if (!detail::conninfo_sets(options.conninfo, "client_encoding") && std::getenv("PGCLIENTENCODING") == nullptr) {
-    add("client_encoding", "UTF8");
-  }
+  if (!sets(parsed, "client_encoding") && std::getenv("PGCLIENTENCODING") == nullptr) add("client_encoding", "UTF8");
   for (const auto& [keyword, value] : options.parameters) {
     if (keyword.empty()) throw InterfaceError("a connection parameter has an empty name");
     settings.emplace_back(keyword, value);
   }
+  return settings;
+}
+
+}  // namespace
+
+Connection::Impl::Impl(const ConnectOptions& options)
+    : cache_options(options.statement_cache), cache(options.statement_cache.capacity), query_timeout(options.query_timeout) {
+  if (query_timeout) detail::checked_timeout(*query_timeout);
+  // A conninfo libpq would misread is refused before anything (DNS, the server) sees pieces of it.
+  auto reading = detail::read_conninfo(options.conninfo);
+  if (!reading.trusted()) {
+    throw InterfaceError(fmt::format("the connection string is invalid {}: {}", detail::unparsable_conninfo,
+                                     reading.problem));
+  }
+  auto& secrets = reading.secrets;
+  if (!options.password.empty()) secrets.push_back(options.password);
+  description = detail::describe_target(options, reading.options.get());
+  const auto settings = connect_settings(options, reading.options.get());
   std::vector<const char*> keywords;
   std::vector<const char*> values;
   for (const auto& [keyword, value] : settings) {
@@ -257,12 +254,12 @@ Connection::Impl::Impl(const ConnectOptions& options)
   if (PQstatus(conn) != CONNECTION_OK) {
     auto diagnostics = std::make_shared<Diagnostics>();
     diagnostics->sqlstate = "08001";  // sqlclient_unable_to_establish_sqlconnection
-    diagnostics->message_primary = detail::trimmed(PQerrorMessage(conn));
+    diagnostics->message_primary = detail::redact(PQerrorMessage(conn), secrets);
     PQfinish(conn);
     conn = nullptr;
     if (diagnostics->message_primary.find("invalid connection option") != std::string::npos ||
         diagnostics->message_primary.find("invalid URI") != std::string::npos) {
-      throw InterfaceError("invalid connection parameters: " + detail::redact_libpq_message(diagnostics->message_primary));
+      throw InterfaceError("invalid connection parameters: " + detail::redact(diagnostics->message_primary, secrets, true));
     }
     // The message first: the order in which arguments are evaluated is unspecified.
     const std::string message = fmt::format("cannot connect to {}: {}", description, diagnostics->message_primary);

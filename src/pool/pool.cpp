@@ -1,4 +1,5 @@
 #include "core/connection_impl.hpp"
+#include "core/conninfo.hpp"
 #include "pool/pool_core.hpp"
 
 #include <fmt/format.h>
@@ -30,18 +31,10 @@ constexpr std::array reported_settings = {"is_superuser",
 std::set<std::string> keywords_in(const std::string& conninfo) {
   std::set<std::string> given;
   if (conninfo.empty()) return given;
-  char* error = nullptr;
-  PQconninfoOption* parsed = PQconninfoParse(conninfo.c_str(), &error);
-  if (parsed == nullptr) {
-    std::string message = error != nullptr ? error : "out of memory";
-    PQfreemem(error);
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    throw InterfaceError("PoolOptions::connect.conninfo is invalid: " + message);
-  }
-  for (const PQconninfoOption* option = parsed; option->keyword != nullptr; ++option) {
+  const auto parsed = parse_conninfo(conninfo, "PoolOptions::connect.conninfo");
+  for (const PQconninfoOption* option = parsed.get(); option->keyword != nullptr; ++option) {
     if (option->val != nullptr && *option->val != '\0') given.insert(option->keyword);
   }
-  PQconninfoFree(parsed);
   return given;
 }
 

@@ -3,8 +3,12 @@
 
 #include <pgkit/pool.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <memory>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 
 namespace httplib {
@@ -13,20 +17,31 @@ class Server;
 
 namespace pgkit::cli {
 
+// HOST:PORT, or [IPv6]:PORT; port 0 asks for any free port.
+struct ListenAddress {
+  std::string host;  // without brackets
+  int port = 0;
+  [[nodiscard]] std::string text() const;  // brackets around an IPv6 host
+};
+
+std::optional<ListenAddress> parse_listen_address(std::string_view text);
+
+// For --listen and --metrics-listen: a malformed address is a usage error (exit 2), found while the
+// command line is parsed, before anything (an embedded cluster) starts.
+CLI::Validator listen_address_validator();
+
 class MetricsHttpServer {
  public:
-  // `listen` is HOST:PORT (port 0: any free port). Throws InterfaceError for a malformed address and
-  // OperationalError when it cannot listen there.
-  MetricsHttpServer(const std::string& listen, const Pool& pool);
+  // Throws OperationalError when it cannot listen there.
+  MetricsHttpServer(const ListenAddress& listen, const Pool& pool);
   MetricsHttpServer(const MetricsHttpServer&) = delete;
   MetricsHttpServer& operator=(const MetricsHttpServer&) = delete;
   ~MetricsHttpServer();
-  [[nodiscard]] std::string address() const;  // HOST:PORT actually listened on
+  [[nodiscard]] std::string address() const;  // HOST:PORT actually listened on (the real port for 0)
 
  private:
   std::unique_ptr<httplib::Server> server_;
-  std::string host_;
-  int port_ = 0;
+  ListenAddress bound_;
   std::thread thread_;
 };
 

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
+
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,11 @@ template <class... Args>
 void say(fmt::format_string<Args...> format, Args&&... args) {
   fmt::print("   {}\n", fmt::format(format, std::forward<Args>(args)...));
 }
+
+// Deadlines of the demo's own connections (the pool's are shorter): generous for the bulk part on a
+// slow machine, short enough that a frozen server ends the demo with an error.
+inline constexpr std::chrono::seconds connect_timeout{5};
+inline constexpr std::chrono::milliseconds query_timeout{30'000};
 
 // A connection to the target database with search_path set to the demo schema.
 Connection connect(const std::string& conninfo);

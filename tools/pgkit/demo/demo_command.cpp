@@ -14,6 +14,9 @@ Connection connect(const std::string& conninfo) {
   options.application_name = "pgkit demo";
   // The demo's objects live in their own schema; the server resolves unqualified names there.
   options.parameters = {{"options", "-c search_path=pgkit_demo"}};
+  // A server that freezes must end the demo with an error, not hang it: every wait has a deadline.
+  options.connect_timeout = connect_timeout;
+  options.query_timeout = query_timeout;
   return Connection(options);
 }
 
@@ -25,7 +28,7 @@ int run_demo() {
   auto target = resolve_target_database();
   fmt::print("pgkit demo: using {}\n", target.describe());
   {
-    Connection setup(target.url);
+    Connection setup = demo::connect(target.url);
     setup.exec(sql::SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql::Identifier(demo::schema)));
     setup.exec(sql::SQL("CREATE SCHEMA {}").format(sql::Identifier(demo::schema)));
   }

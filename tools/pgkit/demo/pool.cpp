@@ -2,6 +2,7 @@
 // riding out a restart of the server while the workers keep going.
 #include "../error_class.hpp"
 #include "../target_database.hpp"
+#include "../worker_threads.hpp"
 #include "demo.hpp"
 
 #include <pgkit/pool.hpp>
@@ -26,6 +27,7 @@ PoolOptions demo_pool_options(const std::string& conninfo) {
   options.connect.conninfo = conninfo;
   options.connect.parameters = {{"options", "-c search_path=pgkit_demo"}};
   options.connect.query_timeout = std::chrono::milliseconds(2'000);
+  options.connect.connect_timeout = std::chrono::seconds(5);
   options.name = "demo";
   options.min_size = 2;
   options.max_size = 4;
@@ -41,43 +43,40 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 
 }  // namespace
 
-void pooled_workers(TargetDatabase& target) {
-  heading("A pool shared by threads");
-  {
-    Connection setup = connect(target.url);
-    setup.exec("CREATE TABLE page_views (id bigserial PRIMARY KEY, worker int NOT NULL, at timestamptz DEFAULT now())");
-  }
-  Pool pool(demo_pool_options(target.url));
-  pool.wait_ready(std::chrono::seconds(5));
+namespace {
 
+// Eight threads through one pool. A worker's failure (the server died or froze) stops the others and,
+// once all are joined, ends the demo with it.
+void shared_by_threads(Pool& pool) {
   constexpr int workers = 8;
   constexpr int views_each = 250;
-  std::vector<std::thread> threads;
   const auto started = Clock::now();
-  for (int w = 0; w < workers; ++w) {
-    threads.emplace_back([&pool, w] {
-      for (int i = 0; i < views_each; ++i) {
-        pool.execute_with_retry([w](Connection& conn) { conn.exec("INSERT INTO page_views (worker) VALUES ($1)", w); });
-      }
-    });
+  {
+    std::atomic<bool> failed{false};
+    WorkerThreads threads([&failed] { failed = true; });
+    for (int w = 0; w < workers; ++w) {
+      const bool started_one = threads.spawn([&pool, &failed, w] {
+        for (int i = 0; i < views_each && !failed; ++i) {
+          pool.execute_with_retry([w](Connection& conn) { conn.exec("INSERT INTO page_views (worker) VALUES ($1)", w); });
+        }
+      });
+      if (!started_one) break;
+    }
+    threads.join();
+    if (const auto failure = threads.first_failure()) std::rethrow_exception(failure);
   }
-  for (auto& t : threads) t.join();
   const double seconds = ms_between(started, Clock::now()) / 1000;
   auto m = pool.metrics();
   say("{} workers, {} connections at most: {} inserts, each its own committed transaction, in {:.2f} s ({:.0f}/s)", workers, m.max_size,
       pool.execute_with_retry([](Connection& conn) { return conn.query_value<long>("SELECT count(*) FROM page_views"); }),
       seconds, workers * views_each / seconds);
-  say("pool: {} open, {} borrows; {} of {} acquires waited more than 1 ms for a connection", m.size,
-      m.acquired,
-      [&] {
-        std::uint64_t slow = 0;
-        for (std::size_t i = 0; i < m.acquire_wait.counts.size(); ++i) {
-          if (i >= m.acquire_wait.bounds_seconds.size() || m.acquire_wait.bounds_seconds[i] > 0.001) {
-            slow += m.acquire_wait.counts[i];
-          }
-        }
-        return slow;
-      }(),
+  std::uint64_t slow = 0;
+  for (std::size_t i = 0; i < m.acquire_wait.counts.size(); ++i) {
+    if (i >= m.acquire_wait.bounds_seconds.size() || m.acquire_wait.bounds_seconds[i] > 0.001) {
+      slow += m.acquire_wait.counts[i];
+    }
+  }
+  say("pool: {} open, {} borrows; {} of {} acquires waited more than 1 ms for a connection", m.size, m.acquired, slow,
       m.acquire_wait.count);
 
   // Session state never leaks between borrowers.
@@ -87,49 +86,53 @@ void pooled_workers(TargetDatabase& target) {
   }
   say("a borrower set statement_timeout = 1ms; the next one sees {}",
       pool.acquire().query_value<std::string>("SHOW statement_timeout"));
+}
 
-  heading("The pool rides out a server restart");
-  if (!target.cluster) {
-    say("skipped: the database comes from DATABASE_URL, which the demo will not restart");
-    return;
-  }
+// Four workers inserting through the pool while the embedded server restarts. Their errors during the
+// restart are the story; anything else a worker throws stops them all and ends the demo.
+void rides_out_a_restart(Pool& pool, embedded::Cluster& cluster) {
   std::atomic<bool> stop{false};
   std::atomic<long> ok{0};
   std::atomic<long> failed{0};
-  std::atomic<Clock::rep> last_failure{0};
   std::mutex errors_mutex;
   std::map<std::string, int> errors;
-  threads.clear();
+  WorkerThreads threads([&stop] { stop = true; });
   for (int w = 0; w < 4; ++w) {
-    threads.emplace_back([&, w] {
+    const bool started_one = threads.spawn([&, w] {
       while (!stop) {
         try {
           pool.run([w](Connection& conn) { conn.exec("INSERT INTO page_views (worker) VALUES ($1)", 100 + w); });
           ++ok;
         } catch (const Error& e) {
           ++failed;
-          last_failure = Clock::now().time_since_epoch().count();
-          std::lock_guard lock(errors_mutex);
+          const std::lock_guard lock(errors_mutex);
           ++errors[error_class(e)];
           std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
       }
     });
+    if (!started_one) break;
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   const long before = ok;
   const auto restart_began = Clock::now();
-  target.cluster->restart();
+  try {
+    cluster.restart();
+  } catch (...) {
+    stop = true;  // the workers stop before the exception leaves, and the threads are joined
+    throw;
+  }
   const auto accepting = Clock::now();
   // Recovered: the first successful insert after the server accepts again.
   const long at_restart = ok;
-  while (ok == at_restart && Clock::now() - accepting < std::chrono::seconds(10)) {
+  while (ok == at_restart && !stop && Clock::now() - accepting < std::chrono::seconds(10)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
   const auto recovered = Clock::now();
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   stop = true;
-  for (auto& t : threads) t.join();
+  threads.join();
+  if (const auto failure = threads.first_failure()) std::rethrow_exception(failure);
   say("4 workers inserting through the pool; {} inserts before the restart", before);
   say("restart took {:.0f} ms; the pool served again {:.0f} ms after the server accepted connections",
       ms_between(restart_began, accepting), ms_between(accepting, recovered));
@@ -137,9 +140,29 @@ void pooled_workers(TargetDatabase& target) {
   for (const auto& [kind, count] : errors) by_class += fmt::format("{}{} {}", by_class.empty() ? "" : ", ", count, kind);
   say("errors seen by the workers: {} ({}); inserts in all: {}", failed.load(), by_class.empty() ? "none" : by_class,
       ok.load());
-  m = pool.metrics();
+  const auto m = pool.metrics();
   say("pool: {} connections opened, {} found broken, {} connection attempts failed", m.connections_opened,
       m.connections_broken, m.connect_failures);
+}
+
+}  // namespace
+
+void pooled_workers(TargetDatabase& target) {
+  heading("A pool shared by threads");
+  {
+    Connection setup = connect(target.url);
+    setup.exec("CREATE TABLE page_views (id bigserial PRIMARY KEY, worker int NOT NULL, at timestamptz DEFAULT now())");
+  }
+  Pool pool(demo_pool_options(target.url));
+  pool.wait_ready(std::chrono::seconds(5));
+  shared_by_threads(pool);
+
+  heading("The pool rides out a server restart");
+  if (!target.cluster) {
+    say("skipped: the database comes from DATABASE_URL, which the demo will not restart");
+    return;
+  }
+  rides_out_a_restart(pool, *target.cluster);
 }
 
 }  // namespace pgkit::cli::demo
