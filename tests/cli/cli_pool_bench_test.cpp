@@ -2,7 +2,6 @@
 // and error counts, and a report (JSON when asked) however the run ends.
 #include "cli/cli_test_support.hpp"
 
-#include <regex>
 
 namespace pgkit::testing {
 namespace {
@@ -32,13 +31,10 @@ TEST(CliAddresses, MetricsListenOnPortZeroSaysThePortForIPv4AndIPv6) {
                                against_test_server());
     EXPECT_EQ(bench.exit_code, 0) << bench;
     const std::string host = address.substr(0, address.rfind(':'));
-    std::smatch said;
-    const std::regex url("http://" + std::regex_replace(host, std::regex(R"([\[\]\.])"), R"(\$&)") +
-                         ":([0-9]+)/metrics");
-    ASSERT_TRUE(std::regex_search(bench.err, said, url)) << bench;
-    EXPECT_NE(said[1].str(), "0");
-    EXPECT_NE(bench.out.find("\"metrics_address\": \"" + host + ":" + said[1].str() + "\""), std::string::npos)
-        << bench;
+    const auto port = metrics_port_text_in(bench.err, host);
+    ASSERT_TRUE(port.has_value()) << bench;
+    EXPECT_NE(*port, "0");
+    EXPECT_NE(bench.out.find("\"metrics_address\": \"" + host + ":" + *port + "\""), std::string::npos) << bench;
   }
 }
 

@@ -1,6 +1,7 @@
 // Helpers shared by the connection, error and transaction tests.
 #pragma once
 
+#include "support/scoped_env.hpp"
 #include "support/test_server.hpp"
 
 #include <pgkit/connection.hpp>
@@ -97,28 +98,6 @@ class ScopedRole {
 
  private:
   std::string name_;
-};
-
-// Sets an environment variable for one scope and restores what was there before.
-class ScopedEnv {
- public:
-  ScopedEnv(std::string name, const std::string& value) : name_(std::move(name)) {
-    if (const char* old = std::getenv(name_.c_str())) previous_ = old;
-    ::setenv(name_.c_str(), value.c_str(), 1);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-  ~ScopedEnv() {
-    if (previous_) {
-      ::setenv(name_.c_str(), previous_->c_str(), 1);
-    } else {
-      ::unsetenv(name_.c_str());
-    }
-  }
-
- private:
-  std::string name_;
-  std::optional<std::string> previous_;
 };
 
 // Number of statements prepared on this session whose text is `statement`.

@@ -1,6 +1,8 @@
 // Helpers for the embedded cluster's tests: private folders, acting as another account, probing processes.
 #pragma once
 
+#include "support/scoped_env.hpp"
+
 #include <pgkit/embedded.hpp>
 
 #include <fmt/format.h>
@@ -137,32 +139,6 @@ inline std::string file_text(const fs::path& path) {
   text << in.rdbuf();
   return text.str();
 }
-
-// Sets an environment variable for the scope, restoring the old value afterwards.
-class ScopedVariable {
- public:
-  ScopedVariable(const char* name, const std::optional<std::string>& value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value) {
-      ::setenv(name, value->c_str(), 1);
-    } else {
-      ::unsetenv(name);
-    }
-  }
-  ScopedVariable(const ScopedVariable&) = delete;
-  ScopedVariable& operator=(const ScopedVariable&) = delete;
-  ~ScopedVariable() {
-    if (old_) {
-      ::setenv(name_.c_str(), old_->c_str(), 1);
-    } else {
-      ::unsetenv(name_.c_str());
-    }
-  }
-
- private:
-  std::string name_;
-  std::optional<std::string> old_;
-};
 
 inline bool is_root() { return ::geteuid() == 0; }
 

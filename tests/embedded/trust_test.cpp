@@ -296,7 +296,7 @@ TEST(EmbeddedTrust, SystemFoldersAndForeignFoldersAreNeverTakenOver) {
     }
   }
   {
-    ScopedVariable home("PGKIT_HOME", "/");
+    ScopedEnv home("PGKIT_HOME", "/");
     EXPECT_THROW(Cluster::make_default(), ClusterError);
   }
   TempFolder users_folder(0750);
@@ -344,9 +344,9 @@ TEST(EmbeddedTrust, ShellTextInPathsIsJustText) {
 
 // Point 7: the operator's secrets do not reach the server's environment.
 TEST(EmbeddedTrust, TheServerGetsAMinimalEnvironment) {
-  ScopedVariable url("DATABASE_URL", "postgresql://app:Sup3rSecretPassw0rd@db.example/app");
-  ScopedVariable token("AWS_SECRET_ACCESS_KEY", "CloudTokenValue123");
-  ScopedVariable tz("TZ", "Asia/Kathmandu");
+  ScopedEnv url("DATABASE_URL", "postgresql://app:Sup3rSecretPassw0rd@db.example/app");
+  ScopedEnv token("AWS_SECRET_ACCESS_KEY", "CloudTokenValue123");
+  ScopedEnv tz("TZ", "Asia/Kathmandu");
   auto cluster = Cluster::make_throwaway();
   cluster.start();
   auto conn = pg_connect(cluster.uri());
@@ -433,7 +433,7 @@ TEST(EmbeddedTrust, TheTestClusterToolWorksUnderAPrivateHomeFolder) {
 TEST(EmbeddedTrust, AThrowawayClusterLeavesAnUnreachableTmpdir) {
   if (!is_root()) GTEST_SKIP() << "only root's server runs as another account";
   TempFolder private_tmp(0700);
-  ScopedVariable tmpdir("TMPDIR", private_tmp.path().string());
+  ScopedEnv tmpdir("TMPDIR", private_tmp.path().string());
   auto cluster = Cluster::make_throwaway();
   cluster.start();
   EXPECT_EQ(cluster.home().parent_path(), fs::path("/tmp"));
