@@ -14,6 +14,7 @@
 #include <array>
 #include <cerrno>
 #include <cstdlib>
+#include <cstdio>
 #include <cstring>
 #include <sstream>
 #include <string_view>
@@ -163,6 +164,30 @@ bool only_a_record_in(int folder) {
   });
 }
 
+// Makes the home under a temporary name with its record inside, then renames it into place: a
+// concurrent start sees either no home or a home whose record says pgkit made it. nullopt when the
+// name was taken meanwhile (or before).
+std::optional<UniqueFd> create_home_in_place(int parent, const std::string& name, const fs::path& home) {
+  const std::string temporary = fmt::format(".{}.new-{}", name, random_hex(6));
+  auto created = create_folder_at(parent, temporary, mine(0700), home.parent_path() / temporary);
+  if (!created) return std::nullopt;
+  ClusterRecord fresh;
+  fresh.created_by_pgkit = true;
+  try {
+    add_file_at(created->get(), record_file, record_text(fresh), mine(0600), home / record_file);
+  } catch (...) {
+    remove_entries(created->get());
+    ::unlinkat(parent, temporary.c_str(), AT_REMOVEDIR);
+    throw;
+  }
+  if (::renameat2(parent, temporary.c_str(), parent, name.c_str(), RENAME_NOREPLACE) == 0) return created;
+  const int error = errno;
+  remove_entries(created->get());
+  ::unlinkat(parent, temporary.c_str(), AT_REMOVEDIR);
+  if (error == EEXIST || error == ENOTEMPTY) return std::nullopt;
+  throw ClusterError(Code::io_failed, fmt::format("cannot create {}: {}", home.string(), std::strerror(error)));
+}
+
 }  // namespace
 
 std::optional<UniqueFd> open_home(const fs::path& path) {
@@ -182,11 +207,7 @@ UniqueFd open_or_create_home(const fs::path& path) {
   if (!parent) throw ClusterError(Code::io_failed, fmt::format("{} does not exist", home.parent_path().string()));
   const std::string name = home.filename().string();
   ClusterRecord fresh;
-  if (auto created = create_folder_at(parent->get(), name, mine(0700), home)) {
-    fresh.created_by_pgkit = true;
-    add_file_at(created->get(), record_file, record_text(fresh), mine(0600), home / record_file);
-    return std::move(*created);
-  }
+  if (auto created = create_home_in_place(parent->get(), name, home)) return std::move(*created);
   auto existing = open_folder_at(parent->get(), name, home);
   if (!existing) throw ClusterError(Code::io_failed, fmt::format("{} vanished while being opened", home.string()));
   require_owned_folder(existing->get(), ::geteuid(), home);

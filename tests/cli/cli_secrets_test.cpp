@@ -23,7 +23,9 @@ void check_command_keeps_the_password(const std::vector<std::string>& args) {
     for (std::size_t i = 0; i < runs.size(); ++i) {
       if (!runs[i]->running()) continue;
       any_running = true;
-      for (const pid_t child : descendants(runs[i]->pid())) children_seen[i] += process_cmdline_and_environ(child);
+      for (const pid_t child : descendants(runs[i]->pid())) {
+        if (!is_the_cli_itself(child)) children_seen[i] += process_cmdline_and_environ(child);
+      }
     }
     std::this_thread::sleep_for(20ms);
   }

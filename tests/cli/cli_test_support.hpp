@@ -203,14 +203,23 @@ inline std::string process_cmdline_and_environ(pid_t pid) {
   return read_whole(proc / "cmdline") + '\n' + read_whole(proc / "environ");
 }
 
-// Every process on the machine (but `except`) whose argv or environment contains `secret`.
+// A copy of the CLI itself (a fork not yet exec'd, or LeakSanitizer's tracer under ASan) has the
+// environment the user gave the CLI: only programs the CLI starts are judged by what they carry.
+inline bool is_the_cli_itself(pid_t pid) {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  return !ec && std::filesystem::equivalent(exe, cli_path(), ec);
+}
+
+// Every process on the machine (but `except` and copies of the CLI) whose argv or environment
+// contains `secret`.
 inline std::vector<pid_t> processes_carrying(std::string_view secret, const std::vector<pid_t>& except) {
   std::vector<pid_t> found;
   for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
     const std::string name = entry.path().filename().string();
     if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
     const pid_t pid = static_cast<pid_t>(std::stol(name));
-    if (std::find(except.begin(), except.end(), pid) != except.end()) continue;
+    if (std::find(except.begin(), except.end(), pid) != except.end() || is_the_cli_itself(pid)) continue;
     if (process_cmdline_and_environ(pid).find(secret) != std::string::npos) found.push_back(pid);
   }
   return found;
