@@ -138,6 +138,15 @@ std::optional<Account> resolve_server_account(const ClusterOptions& options) {
   return account;
 }
 
+// initdb hands the server's path to /bin/sh inside double quotes.
+void require_safe_bin_dir(const fs::path& bin_dir, Code code) {
+  if (bin_dir.string().find_first_of("\"$`\\\n\r") != std::string::npos) {
+    throw ClusterError(code, fmt::format("the binaries folder '{}' holds a quote, '$', '`', '\\' or a newline, which "
+                                         "initdb cannot pass safely",
+                                         detail::printable(bin_dir.string())));
+  }
+}
+
 void validate_options(const ClusterOptions& options) {
   detail::validate_home_path(options.home);
   if (!is_plain_role_name(options.superuser)) {
@@ -153,13 +162,7 @@ void validate_options(const ClusterOptions& options) {
       throw ClusterError(Code::invalid_options, fmt::format("the value of setting '{}' holds a newline or NUL", name));
     }
   }
-  // initdb hands the server's path to /bin/sh inside double quotes.
-  if (options.bin_dir.string().find_first_of("\"$`\\\n\r") != std::string::npos) {
-    throw ClusterError(Code::invalid_options,
-                       fmt::format("the binaries folder '{}' holds a quote, '$', '`', '\\' or a newline, which "
-                                   "initdb cannot pass safely",
-                                   options.bin_dir.string()));
-  }
+  require_safe_bin_dir(options.bin_dir, Code::invalid_options);
 }
 
 }  // namespace
@@ -287,12 +290,9 @@ struct Cluster::Impl {
 
   const fs::path& binaries() {
     if (bin_dir.empty()) {
-      bin_dir = options.bin_dir.empty() ? find_server_binaries() : options.bin_dir;
-      if (bin_dir.string().find_first_of("\"$`\\\n\r") != std::string::npos) {
-        throw ClusterError(Code::binaries_not_found,
-                           fmt::format("the binaries folder '{}' holds a character initdb cannot pass safely",
-                                       detail::printable(bin_dir.string())));
-      }
+      fs::path found = options.bin_dir.empty() ? find_server_binaries() : options.bin_dir;
+      require_safe_bin_dir(found, Code::binaries_not_found);
+      bin_dir = std::move(found);
     }
     for (const char* tool : {"initdb", "postgres"}) {
       std::error_code ec;

@@ -156,9 +156,11 @@ TEST(PoolResilience, ServesAgainSoonAfterTheServerWasKilledUnderLoad) {
   for (const auto& [kind, count] : error_kinds) kinds += fmt::format("{} x{}; ", kind, count);
   EXPECT_TRUE(untyped.empty()) << untyped.front();
   EXPECT_LT(std::chrono::milliseconds(longest_call_ms.load()), call_bound) << "a call hung; errors: " << kinds;
-  const auto metrics = pool.metrics();
-  EXPECT_GE(metrics.connections_broken, 1u) << kinds;
-  EXPECT_GE(metrics.size, options.min_size);
+  EXPECT_GE(pool.metrics().connections_broken, 1u) << kinds;
+  // The maintainer may still be in its reconnect backoff for the last connections: it refills the
+  // pool to min_size soon, not necessarily by the time the load ends.
+  EXPECT_TRUE(eventually([&] { return pool.metrics().size >= options.min_size; }, 10s))
+      << "size " << pool.metrics().size << " of min " << options.min_size;
   RecordProperty("recovery_ms", static_cast<int>(recovery.count()));
   RecordProperty("errors", kinds);
 }
