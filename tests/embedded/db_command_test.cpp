@@ -53,9 +53,20 @@ TEST(DbCommand, UrlOfAMissingOrStoppedClusterFails) {
   EXPECT_EQ(url.exit_code, 1);
   EXPECT_NE(url.err.find("stopped"), std::string::npos) << url.err;
   EXPECT_EQ(pgkit_db(home, "db status", scratch).exit_code, 1);
-  pgkit::embedded::ClusterOptions options;
-  options.home = home;
-  pgkit::embedded::Cluster(options).destroy();
+
+  const auto unconfirmed = pgkit_db(home, "db destroy", scratch);
+  EXPECT_EQ(unconfirmed.exit_code, 2);
+  EXPECT_NE(unconfirmed.err.find("--yes"), std::string::npos) << unconfirmed.err;
+  // (As root the scratch folder is out of the server account's reach: the data lives elsewhere.)
+  const auto kept = nlohmann::json::parse(pgkit_db(home, "db status --json", scratch).out);
+  EXPECT_EQ(kept.at("state"), "stopped");
+  const fs::path data = kept.at("data").get<std::string>();
+  EXPECT_TRUE(fs::exists(data / "PG_VERSION"));
+  const auto destroyed = pgkit_db(home, "db destroy --yes", scratch);
+  EXPECT_EQ(destroyed.exit_code, 0) << destroyed.err;
+  EXPECT_FALSE(fs::exists(home));
+  EXPECT_FALSE(fs::exists(data));
+  EXPECT_EQ(pgkit_db(home, "db destroy --yes", scratch).out, "no cluster in " + home.string() + "\n");
 }
 
 TEST(DbCommand, RefusesToTakeOverFoldersItDidNotMake) {

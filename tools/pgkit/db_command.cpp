@@ -21,6 +21,7 @@ namespace {
 struct DbFlags {
   bool tcp = false;
   bool json = false;
+  bool yes = false;
   std::string database = "postgres";
   std::vector<std::string> psql_args;
 };
@@ -79,6 +80,19 @@ int stop() {
   const bool was_running = cluster.running();
   cluster.stop();
   fmt::print("{}\n", was_running ? "stopped" : "not running");
+  return exit_ok;
+}
+
+int destroy(const DbFlags& flags) {
+  if (!flags.yes) {
+    std::cerr << "pgkit: db destroy stops the cluster and deletes it with all its data; say --yes to do it\n";
+    return exit_usage;
+  }
+  auto cluster = embedded::Cluster::make_default();
+  const bool existed = cluster.state() != embedded::ClusterState::not_initialized;
+  const std::string home = cluster.home().string();
+  cluster.destroy();
+  fmt::print("{} {}\n", existed ? "deleted the cluster in" : "no cluster in", home);
   return exit_ok;
 }
 
@@ -157,6 +171,9 @@ void add_db_command(CLI::App& app, Action& action) {
   start_cmd->callback([&action, flags] { action = [flags] { return start(*flags); }; });
 
   db->add_subcommand("stop", "Stop the cluster")->callback([&action] { action = [] { return stop(); }; });
+  auto* destroy_cmd = db->add_subcommand("destroy", "Stop the cluster and delete it with all its data");
+  destroy_cmd->add_flag("--yes", flags->yes, "Really delete it");
+  destroy_cmd->callback([&action, flags] { action = [flags] { return destroy(*flags); }; });
   auto* status_cmd = db->add_subcommand("status", "Show the cluster's state (exit 0 when running, 1 otherwise)");
   status_cmd->add_flag("--json", flags->json, "Report as one JSON object");
   status_cmd->callback([&action, flags] { action = [flags] { return status(*flags); }; });
