@@ -252,8 +252,10 @@ bool process_is_alive(pid_t pid) {
   if (pid <= 0) return false;
   if (::kill(pid, 0) != 0 && errno != EPERM) return false;
   // /proc/<pid>/stat: "pid (comm) S ...": the state follows the last ')'.
+  // getline, not istreambuf_iterator: a read failing as the process exits (ESRCH) must not throw.
   std::ifstream stat_file(fmt::format("/proc/{}/stat", pid));
-  std::string stat((std::istreambuf_iterator<char>(stat_file)), std::istreambuf_iterator<char>());
+  std::string stat;
+  std::getline(stat_file, stat);
   const auto paren = stat.rfind(')');
   if (paren == std::string::npos || paren + 2 >= stat.size()) return false;
   const char state = stat[paren + 2];

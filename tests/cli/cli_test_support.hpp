@@ -18,7 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <cerrno>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -192,9 +192,21 @@ inline CliResult run_cli(const std::vector<std::string>& args, const CliOptions&
   return process.finish(limit);
 }
 
+// What `file` holds, or as much as could be read: a /proc file of a process that exits mid-read fails
+// with ESRCH, which std::filebuf reports by throwing (seen in CI), so plain read(2) is used here.
 inline std::string read_whole(const std::filesystem::path& file) {
-  std::ifstream in(file, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  std::string text;
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t got = ::read(fd, buffer, sizeof buffer);
+    if (got > 0) text.append(buffer, static_cast<std::size_t>(got));
+    else if (got < 0 && errno == EINTR) continue;
+    else break;
+  }
+  ::close(fd);
+  return text;
 }
 
 // argv and environment of process `pid`, NUL-separated as the kernel gives them ("" when it is gone).
