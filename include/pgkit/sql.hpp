@@ -55,16 +55,18 @@ class Literal {
       *this = value ? Literal(*value) : Literal(std::nullopt);
     } else if constexpr (std::is_same_v<U, bool>) {
       text_ = value ? "true" : "false";
+    } else if constexpr (std::is_floating_point_v<U>) {
+      // Quoted and cast: a bare number would be numeric (where -0 is 0 and NaN, Infinity do not parse),
+      // and real must stay real.
+      std::string text;
+      Type<U>::to_text(value, text);
+      text_ = quote(text) + (std::is_same_v<U, float> ? "::float4" : "::float8");
     } else if constexpr (std::is_arithmetic_v<U>) {
       std::string text;
       Type<U>::to_text(value, text);
-      // Non-finite floats have no literal form of their own: quote and cast them. A leading space keeps a
-      // minus sign from joining the operator before it: "10-{}" with -5 must not become "10--5", a comment.
-      if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
-        text_ = quote(text) + "::float8";
-      } else {
-        text_ = text.starts_with('-') ? " " + text : text;
-      }
+      // A leading space keeps a minus sign from joining the operator before it: "10-{}" with -5 must not
+      // become "10--5", a comment.
+      text_ = text.starts_with('-') ? " " + text : text;
     } else if constexpr (std::is_convertible_v<const U&, std::string_view>) {
       text_ = quote(std::string_view(value));
     } else {

@@ -434,8 +434,13 @@ void encode_array_elements(const V& value, std::string& out, Format format) {
       } else if (null) {
         append_array_text_element(out, std::nullopt);
       } else {
+        // Elements sent in binary have a text form of their own: their binary bytes are no array text.
         std::string text;
-        Type<Item>::encode(item, text);
+        if constexpr (has_to_text<Item>) {
+          Type<Item>::to_text(item, text);
+        } else {
+          Type<Item>::encode(item, text);
+        }
         append_array_text_element(out, text);
       }
     }
@@ -487,6 +492,13 @@ struct Type<std::vector<T>> {
       if (empty) return;
     }
     detail::encode_array_elements(value, out, format);
+  }
+  // The array's text form ({1,2}, {{"a b",NULL}}), whatever format its elements travel in.
+  static void to_text(const std::vector<T>& value, std::string& out) {
+    std::vector<int> dims;
+    bool has_null = false;
+    detail::measure_array(value, dims, 0, has_null);
+    detail::encode_array_elements(value, out, Format::text);
   }
   static std::vector<T> decode(const Field& field) {
     detail::ArrayContents contents;

@@ -220,6 +220,53 @@ TEST_F(Literals, TextArrays) {
   EXPECT_EQ(select_literal<std::vector<std::string>>(conn, Literal(values)), values);
 }
 
+// Negative zero keeps its sign, in double and in real, and real stays real.
+TEST_F(Literals, NegativeZeroAndRealKeepTheirTypeAndSign) {
+  auto conn = connect();
+  const double back = select_literal<double>(conn, Literal(-0.0));
+  EXPECT_EQ(back, 0.0);
+  EXPECT_TRUE(std::signbit(back)) << Literal(-0.0).str();
+  EXPECT_TRUE(std::signbit(select_literal_as_text<double>(conn, Literal(-0.0))));
+  EXPECT_TRUE(std::signbit(select_literal<float>(conn, Literal(-0.0F))));
+  EXPECT_EQ(conn.query_value<std::string>(SQL("SELECT pg_typeof({})::text").format(Literal(0.1F))), "real");
+  EXPECT_EQ(conn.query_value<std::string>(SQL("SELECT pg_typeof({})::text").format(Literal(0.1))),
+            "double precision");
+  EXPECT_EQ(conn.query_value<double>(SQL("SELECT 1-{}").format(Literal(-0.5))), 1.5);
+}
+
+// An array literal of every element type the driver sends reads back equal, with its type, NULLs and
+// dimensions (binary-format elements used to be pasted as their binary bytes).
+template <class T>
+void expect_array_literal(pgkit::Connection& conn, const std::vector<T>& values, std::string_view type) {
+  const Literal literal(values);
+  EXPECT_EQ(select_literal<std::vector<T>>(conn, literal), values) << literal.str();
+  EXPECT_EQ(select_literal_as_text<std::vector<T>>(conn, literal), values) << literal.str();
+  EXPECT_EQ(conn.query_value<std::string>(SQL("SELECT pg_typeof({})::text").format(literal)), type) << literal.str();
+}
+
+TEST_F(Literals, ArraysOfEveryElementType) {
+  using namespace std::chrono;
+  auto conn = connect();
+  expect_array_literal<int>(conn, {1, -2, 2147483647, -2147483647 - 1}, "integer[]");
+  expect_array_literal<std::int16_t>(conn, {-32768, 32767}, "smallint[]");
+  expect_array_literal<std::int64_t>(conn, {std::numeric_limits<std::int64_t>::min(), 0}, "bigint[]");
+  expect_array_literal<bool>(conn, {true, false, true}, "boolean[]");
+  expect_array_literal<double>(conn, {0.1, -0.0, 1e300, std::numeric_limits<double>::infinity()},
+                               "double precision[]");
+  expect_array_literal<float>(conn, {0.1F, -3.5F}, "real[]");
+  expect_array_literal<pgkit::Decimal>(conn, {pgkit::Decimal("1.50"), pgkit::Decimal("-0.001"), pgkit::Decimal("NaN")},
+                                       "numeric[]");
+  expect_array_literal<pgkit::Bytes>(conn, {{std::byte{0}, std::byte{'\\'}, std::byte{'"'}}, {}}, "bytea[]");
+  expect_array_literal<pgkit::Uuid>(conn, {pgkit::Uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")}, "uuid[]");
+  expect_array_literal<year_month_day>(conn, {year{2024} / February / 29, year{-43} / March / 15}, "date[]");
+  expect_array_literal<sys_time<microseconds>>(conn, {sys_days{year{2000} / 1 / 1} + 1us}, "timestamp with time zone[]");
+  expect_array_literal<pgkit::Interval>(conn, {pgkit::Interval{-14, 3, -1}}, "interval[]");
+  expect_array_literal<std::optional<int>>(conn, {1, std::nullopt, 3}, "integer[]");
+  expect_array_literal<std::vector<int>>(conn, {{1, 2}, {3, 4}}, "integer[]");
+  expect_array_literal<std::vector<std::optional<std::string>>>(conn, {{"a b", std::nullopt}, {"NULL", "\\"}}, "text[]");
+  expect_array_literal<int>(conn, {}, "integer[]");
+}
+
 TEST_F(Literals, DatesAndTimes) {
   using std::chrono::February;
   using std::chrono::March;
