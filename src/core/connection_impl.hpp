@@ -52,6 +52,10 @@ std::chrono::milliseconds checked_timeout(std::chrono::milliseconds timeout);
 std::shared_ptr<Diagnostics> diagnostics_of(const PGresult* result, PGconn* conn);
 // "message (SQLSTATE xxxxx)\nDETAIL: ...\nHINT: ..."
 std::string error_text(const Diagnostics& diagnostics);
+// Whether the connection is gone (after `error`, the error result just read, if any).
+bool connection_lost(PGconn* conn, const PGresult* error);
+// libpq's notice receiver; `arg` is the Connection::Impl.
+void notice_receiver(void* arg, const PGresult* result);
 
 // How long the server gets to answer a cancel sent because `timeout` passed: as long again, within
 // 0.1 to 1 s. After that, the connection is given up (Impl::give_up_after_unanswered_cancel).

@@ -1,9 +1,13 @@
 #include "conninfo.hpp"
 
+#include <pgkit/connection.hpp>
 #include <pgkit/errors.hpp>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <optional>
 
 namespace pgkit::detail {
@@ -147,4 +151,87 @@ std::string redact(std::string_view message, const std::vector<std::string>& sec
   return trimmed(out);
 }
 
+namespace {
+
+bool sets(const PQconninfoOption* parsed, std::string_view keyword) {
+  for (auto* option = parsed; option->keyword != nullptr; ++option) {
+    if (keyword == option->keyword && option->val != nullptr && *option->val != '\0') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+std::string describe_target(const ConnectOptions& options, const PQconninfoOption* parsed) {
+  if (parsed == nullptr) return std::string(unparsable_conninfo);
+  const auto value = [&](std::string_view keyword, const std::string& override_value) -> std::string {
+    if (!override_value.empty()) return override_value;
+    for (auto* option = parsed; option->keyword != nullptr; ++option) {
+      if (keyword == option->keyword && option->val != nullptr) return option->val;
+    }
+    return {};
+  };
+  std::string out;
+  const auto add = [&](std::string_view key, const std::string& v) {
+    if (v.empty()) return;
+    if (!out.empty()) out += ' ';
+    fmt::format_to(std::back_inserter(out), "{}={}", key, v);
+  };
+  add("host", value("host", options.host));
+  add("port", value("port", options.port ? std::to_string(*options.port) : std::string()));
+  add("dbname", value("dbname", options.dbname));
+  add("user", value("user", options.user));
+  return out.empty() ? std::string("(libpq defaults)") : out;
+}
+
+std::vector<std::pair<std::string, std::string>> connect_settings(const ConnectOptions& options,
+                                                                  const PQconninfoOption* parsed) {
+  std::vector<std::pair<std::string, std::string>> settings;
+  // The first dbname is expanded as a conninfo string; later ones are plain values that override.
+  settings.emplace_back("dbname", options.conninfo);
+  const auto add = [&](const char* keyword, const std::string& value) {
+    if (!value.empty()) settings.emplace_back(keyword, value);
+  };
+  add("host", options.host);
+  add("port", options.port ? std::to_string(*options.port) : std::string());
+  add("dbname", options.dbname);
+  add("user", options.user);
+  add("password", options.password);
+  add("application_name", options.application_name);
+  add("connect_timeout", options.connect_timeout ? std::to_string(options.connect_timeout->count()) : std::string());
+  add("sslmode", options.sslmode);
+  add("sslrootcert", options.sslrootcert);
+  add("target_session_attrs", options.target_session_attrs);
+  // pgkit validates and sends UTF-8 throughout, so that is the default; a client_encoding asked for in
+  // the conninfo, in `parameters` or by PGCLIENTENCODING still wins.
+  if (!sets(parsed, "client_encoding") && std::getenv("PGCLIENTENCODING") == nullptr) add("client_encoding", "UTF8");
+  for (const auto& [keyword, value] : options.parameters) {
+    if (keyword.empty()) throw InterfaceError("a connection parameter has an empty name");
+    settings.emplace_back(keyword, value);
+  }
+  return settings;
+}
+
 }  // namespace pgkit::detail
+
+namespace pgkit {
+
+std::string redact_conninfo(std::string_view conninfo) {
+  auto parsed = detail::parse_conninfo(conninfo);
+  std::string out;
+  for (auto* option = parsed.get(); option->keyword != nullptr; ++option) {
+    if (option->val == nullptr || *option->val == '\0') continue;
+    if (!out.empty()) out += ' ';
+    const bool secret = std::string_view(option->keyword) == "password" || std::string_view(option->dispchar) == "*";
+    fmt::format_to(std::back_inserter(out), "{}={}", option->keyword, secret ? "***" : option->val);
+  }
+  return out;
+}
+
+std::string describe_conninfo(std::string_view conninfo) {
+  const auto reading = detail::read_conninfo(conninfo);
+  ConnectOptions options;
+  return detail::describe_target(options, reading.options.get());
+}
+
+}  // namespace pgkit

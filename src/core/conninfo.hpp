@@ -7,7 +7,12 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+namespace pgkit {
+struct ConnectOptions;
+}
 
 namespace pgkit::detail {
 
@@ -31,6 +36,13 @@ ConninfoOptions parse_conninfo(std::string_view conninfo, std::string_view what 
 // The one redaction of messages: every secret replaced by "***". With `strip_quoted`, also everything
 // libpq quoted (a parse error quotes the fragment it choked on, which may be a piece of a password).
 std::string redact(std::string_view message, const std::vector<std::string>& secrets, bool strip_quoted = false);
+
+// "host=... port=... dbname=... user=..." of what libpq will use, without the password. `parsed` is
+// null for a conninfo that cannot be trusted: pieces of it may be pieces of a password.
+std::string describe_target(const ConnectOptions& options, const PQconninfoOption* parsed);
+// What PQconnectdbParams gets: the conninfo, then each field set in `options`.
+std::vector<std::pair<std::string, std::string>> connect_settings(const ConnectOptions& options,
+                                                                  const PQconninfoOption* parsed);
 
 // What describe_conninfo() says of a conninfo that cannot be read with confidence.
 inline constexpr std::string_view unparsable_conninfo = "(unparsable conninfo)";

@@ -1,0 +1,60 @@
+// LISTEN/NOTIFY.
+#include "connection_impl.hpp"
+
+#include "identifier.hpp"
+
+#include <fmt/format.h>
+#include <poll.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace pgkit {
+
+void Connection::listen(std::string_view channel) { live().command("LISTEN " + detail::quote_identifier(channel)); }
+
+void Connection::unlisten(std::string_view channel) {
+  live().command("UNLISTEN " + detail::quote_identifier(channel));
+}
+
+void Connection::notify(std::string_view channel, std::string_view payload) {
+  detail::quote_identifier(channel);  // the same rules as LISTEN's
+  exec("SELECT pg_notify($1, $2)", channel, payload);
+}
+
+namespace {
+
+std::optional<Notification> next_notification(PGconn* conn) {
+  PGnotify* notify = PQnotifies(conn);
+  if (notify == nullptr) return std::nullopt;
+  Notification notification{notify->relname, notify->extra != nullptr ? notify->extra : "", notify->be_pid};
+  PQfreemem(notify);
+  return notification;
+}
+
+}  // namespace
+
+std::optional<Notification> Connection::wait_for_notification(std::chrono::milliseconds timeout) {
+  live().check_usable();
+  if (timeout.count() < 0) throw InterfaceError("the timeout cannot be negative");
+  const auto deadline = detail::deadline_after(timeout);  // nullopt: wait as long as it takes
+  for (;;) {
+    if (PQconsumeInput(live().conn) == 0) live().throw_send_failure("waiting for notifications");
+    if (auto notification = next_notification(live().conn)) return notification;
+    if (deadline && detail::Clock::now() >= *deadline) return std::nullopt;
+    pollfd fd{PQsocket(live().conn), POLLIN, 0};
+    if (::poll(&fd, 1, deadline ? detail::poll_milliseconds(*deadline) : -1) < 0 && errno != EINTR) {
+      throw OperationalError(fmt::format("poll failed: {}", std::strerror(errno)));
+    }
+  }
+}
+
+std::vector<Notification> Connection::take_notifications() {
+  live().check_usable();
+  if (PQconsumeInput(live().conn) == 0) live().throw_send_failure("reading notifications");
+  std::vector<Notification> out;
+  while (auto notification = next_notification(live().conn)) out.push_back(std::move(*notification));
+  return out;
+}
+
+}  // namespace pgkit
