@@ -143,6 +143,7 @@ class CopyWriterImpl {
       : conn(connection.impl()), table(std::move(table_display)), options(options) {
     if (options.buffer_bytes == 0) throw InterfaceError("CopyOptions::buffer_bytes must be at least 1");
     conn.check_usable();
+    require_no_nul(copy_sql);
     if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
     if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
@@ -296,6 +297,7 @@ class CopyReaderImpl::State {
  public:
   State(Connection& connection, std::string copy_sql, const CopyOptions& opts) : conn(connection.impl()), options(opts) {
     conn.check_usable();
+    require_no_nul(copy_sql);
     if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
     if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
@@ -446,6 +448,7 @@ std::string_view bare_query(std::string_view query) {
 CopyReaderImpl::CopyReaderImpl(Connection& connection, std::string_view query, const CopyOptions& options) {
   if (options.timeout) checked_timeout(*options.timeout);
   const std::string_view body = bare_query(query);
+  require_no_nul(body);
   const auto scan = scan_sql(body);
   if (scan.several_statements) throw InterfaceError("copy_out takes one query");
   if (scan.highest_placeholder > 0) {

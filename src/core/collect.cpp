@@ -1,5 +1,6 @@
 // Reading what a sent statement returns: every result, the deadline, and the errors.
 #include "connection_impl.hpp"
+#include "sql_scan.hpp"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -96,6 +97,7 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
     if (diagnostics->sqlstate == "57P02") throw CrashShutdown(text, std::move(diagnostics));
     throw ConnectionLost(text, std::move(diagnostics));
   }
+  if (PQclientEncoding(conn) != utf8_encoding) restore_client_encoding();
   if (visitor_failure) std::rethrow_exception(visitor_failure);
   if (error) {
     auto diagnostics = detail::diagnostics_of(error.get(), conn);
@@ -112,8 +114,22 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
   return detail::make_result(last.release());
 }
 
+// A statement set client_encoding to something else: every later string would be read and written
+// in the wrong encoding (é stored as Ã©). pgkit sets it back (in a transaction that later rolls back,
+// the server undoes both settings) and refuses the change.
+void Connection::Impl::restore_client_encoding() {
+  const char* asked = PQparameterStatus(conn, "client_encoding");
+  const std::string name = asked != nullptr ? asked : "unknown";
+  detail::PGresultPtr reset = detail::own(PQexec(conn, "SET client_encoding TO 'UTF8'"));
+  if (PQclientEncoding(conn) != utf8_encoding) mark_broken("client_encoding could not be set back to UTF8");
+  throw InterfaceError(fmt::format("a statement set client_encoding to {}; pgkit reads and writes UTF-8 only, so it "
+                                   "set it back to UTF8. Convert text in SQL (convert_to, convert_from) instead",
+                                   name));
+}
+
 Result Connection::Impl::command(std::string_view sql, std::optional<std::chrono::milliseconds> timeout) {
   check_usable();
+  detail::require_no_nul(sql);
   note_statement(sql);
   const std::string text(sql);
   if (PQsendQuery(conn, text.c_str()) == 0) throw_send_failure("cannot send the statement");

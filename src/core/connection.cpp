@@ -47,7 +47,26 @@ Connection::Impl::Impl(const ConnectOptions& options)
     throw ConnectionFailure(message, std::move(diagnostics));
   }
   description = fmt::format("host={} port={} dbname={} user={}", PQhost(conn), PQport(conn), PQdb(conn), PQuser(conn));
+  require_utf8_client_encoding();
   PQsetNoticeReceiver(conn, &detail::notice_receiver, this);
+}
+
+// pgkit's strings are UTF-8 (std::string in, std::string out): any other client_encoding would have the
+// server store them converted from, say, LATIN1 (é as Ã©). pgkit asks for UTF8 unless told otherwise;
+// a setting from PGCLIENTENCODING, the conninfo or `parameters` that says otherwise is refused.
+void Connection::Impl::require_utf8_client_encoding() {
+  const char* encoding = PQparameterStatus(conn, "client_encoding");
+  if (encoding != nullptr && std::string_view(encoding) == "UTF8") {
+    utf8_encoding = PQclientEncoding(conn);
+    return;
+  }
+  const std::string name = encoding != nullptr ? encoding : "not reported";
+  PQfinish(conn);
+  conn = nullptr;
+  throw InterfaceError(fmt::format("client_encoding is {} (set by PGCLIENTENCODING, the conninfo or "
+                                   "ConnectOptions::parameters); pgkit reads and writes UTF-8 only and would store "
+                                   "text corrupted: remove that setting or set client_encoding=UTF8",
+                                   name));
 }
 
 Connection::Impl::~Impl() {

@@ -86,6 +86,8 @@ struct Connection::Impl {
   Impl& operator=(const Impl&) = delete;
   ~Impl();
 
+  // Closes the connection and throws InterfaceError unless the session's client_encoding is UTF8.
+  void require_utf8_client_encoding();
   // Throws when the connection cannot run a statement now (closed, lost, streaming).
   void check_usable() const;
   // Runs one statement through the cache policy. With a visitor, rows go to it as they arrive
@@ -104,6 +106,8 @@ struct Connection::Impl {
   Result collect(std::optional<std::chrono::milliseconds> timeout, detail::RowVisitor* visitor = nullptr);
   // Called when libpq reports a failure: marks the connection broken when it is, and throws.
   [[noreturn]] void throw_send_failure(std::string_view what);
+  // After a statement changed client_encoding: sets it back to UTF8 and throws InterfaceError.
+  [[noreturn]] void restore_client_encoding();
   // Marks the connection lost: every later call fails fast with ConnectionLost.
   void mark_broken(std::string reason);
   // The server ignored a cancel sent after `timeout`: closes the connection (later calls fail fast)
@@ -118,6 +122,7 @@ struct Connection::Impl {
   Result parse_and_describe(const std::string& name, const std::string& sql, std::span<const Oid> types = {});
 
   PGconn* conn = nullptr;
+  int utf8_encoding = -1;  // libpq's number for UTF8, the only client_encoding pgkit accepts
   std::string description;  // where it goes, password redacted
   StatementCacheOptions cache_options;
   detail::StatementCache cache;

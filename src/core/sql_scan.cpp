@@ -1,5 +1,9 @@
 #include "sql_scan.hpp"
 
+#include <pgkit/errors.hpp>
+
+#include <fmt/format.h>
+
 #include <limits>
 
 namespace pgkit::detail {
@@ -122,6 +126,14 @@ SqlScan scan_sql(std::string_view sql) noexcept {
     ++i;
   }
   return scan;
+}
+
+void require_no_nul(std::string_view sql) {
+  if (const auto at = sql.find('\0'); at != std::string_view::npos) {
+    throw InterfaceError(fmt::format("the SQL text holds a NUL byte at offset {} (of {}); libpq would send only "
+                                     "what comes before it. Pass binary data as a parameter (pgkit::Bytes)",
+                                     at, sql.size()));
+  }
 }
 
 }  // namespace pgkit::detail

@@ -14,4 +14,8 @@ struct SqlScan {
 
 SqlScan scan_sql(std::string_view sql) noexcept;
 
+// Throws InterfaceError when `sql` holds a NUL byte: libpq sends text up to its first NUL, so the server
+// would run a truncated statement.
+void require_no_nul(std::string_view sql);
+
 }  // namespace pgkit::detail

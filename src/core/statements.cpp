@@ -144,6 +144,7 @@ void check_parameter_count(int expected, std::size_t given) {
 }
 
 int checked_placeholders(std::string_view sql, std::size_t given) {
+  require_no_nul(sql);
   const auto scan = detail::scan_sql(sql);
   if (scan.several_statements) {
     throw InterfaceError(
@@ -254,6 +255,7 @@ PreparedStatement Connection::prepare(std::string_view name, std::string_view sq
     throw InterfaceError(fmt::format("prepared statement names starting with \"{}\" are reserved for pgkit's cache",
                                      detail::automatic_statement_prefix));
   }
+  detail::require_no_nul(sql);
   const auto scan = detail::scan_sql(sql);
   if (scan.several_statements) throw InterfaceError("a prepared statement holds one statement");
   // A named statement is session state a pool may have to deallocate (reset_prepared_statements).

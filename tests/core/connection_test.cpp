@@ -179,13 +179,6 @@ TEST_F(ConnectionBasics, AMovedFromConnectionFailsClearlyInsteadOfCrashing) {
   EXPECT_EQ(second.query_value<int>("SELECT 1"), 1);
 }
 
-TEST_F(ConnectionBasics, TalksUtf8UnlessAskedOtherwise) {
-  ::unsetenv("PGCLIENTENCODING");
-  EXPECT_EQ(connect().parameter_status("client_encoding"), "UTF8");
-  pgkit::Connection latin(database_url() + " client_encoding=LATIN1");
-  EXPECT_EQ(latin.parameter_status("client_encoding"), "LATIN1");
-}
-
 TEST_F(ConnectionBasics, AutomaticStatementNamesAreReserved) {
   auto conn = connect();
   EXPECT_THROW(conn.prepare("pgkit_0", "SELECT 1"), pgkit::InterfaceError);
