@@ -64,7 +64,9 @@ void notice_receiver(void* arg, const PGresult* result) {
   // A server restarting after a crash says so in a WARNING (57P02) just before it closes the connection;
   // kept so that the loss is reported as CrashShutdown rather than a bare EOF.
   const char* code = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  if (code != nullptr && std::string_view(code) == "57P02") impl->crash_notice = diagnostics_of(result, nullptr);
+  if (code != nullptr && std::string_view(code) == sqlstate::crash_shutdown) {
+    impl->crash_notice = diagnostics_of(result, nullptr);
+  }
   if (!impl->notice_handler) return;
   try {
     impl->notice_handler(*diagnostics_of(result, nullptr));
@@ -85,8 +87,9 @@ bool connection_lost(PGconn* conn, const PGresult* error) {
 }
 
 bool is_stale_statement(const Diagnostics& d) {
-  return d.sqlstate == "26000" ||
-         (d.sqlstate == "0A000" && d.message_primary.find("cached plan must not change result type") != std::string::npos);
+  return d.sqlstate == sqlstate::invalid_sql_statement_name ||
+         (d.sqlstate == sqlstate::feature_not_supported &&
+          d.message_primary.find("cached plan must not change result type") != std::string::npos);
 }
 
 }  // namespace
@@ -253,7 +256,7 @@ Connection::Impl::Impl(const ConnectOptions& options)
   if (conn == nullptr) throw std::bad_alloc();
   if (PQstatus(conn) != CONNECTION_OK) {
     auto diagnostics = std::make_shared<Diagnostics>();
-    diagnostics->sqlstate = "08001";  // sqlclient_unable_to_establish_sqlconnection
+    diagnostics->sqlstate = sqlstate::sqlclient_unable_to_establish_sqlconnection;
     diagnostics->message_primary = detail::redact(PQerrorMessage(conn), secrets);
     PQfinish(conn);
     conn = nullptr;
@@ -408,16 +411,18 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
     if (diagnostics->sqlstate.empty() && crash_notice) diagnostics = crash_notice;
     mark_broken(diagnostics->message_primary);
     const std::string text = fmt::format("connection to {} lost: {}", description, detail::error_text(*diagnostics));
-    if (diagnostics->sqlstate == "57P01") throw AdminShutdown(text, std::move(diagnostics));
-    if (diagnostics->sqlstate == "57P02") throw CrashShutdown(text, std::move(diagnostics));
+    if (diagnostics->sqlstate == sqlstate::admin_shutdown) throw AdminShutdown(text, std::move(diagnostics));
+    if (diagnostics->sqlstate == sqlstate::crash_shutdown) throw CrashShutdown(text, std::move(diagnostics));
     throw ConnectionLost(text, std::move(diagnostics));
   }
   if (visitor_failure) std::rethrow_exception(visitor_failure);
   if (error) {
     auto diagnostics = detail::diagnostics_of(error.get(), conn);
     std::string text = detail::error_text(*diagnostics);
-    if (cancel && diagnostics->sqlstate == "57014") text += fmt::format(" (pgkit timeout after {} ms)", timeout->count());
-    if (diagnostics->sqlstate == "25006") read_only_refused = true;
+    if (cancel && diagnostics->sqlstate == sqlstate::query_canceled) {
+      text += fmt::format(" (pgkit timeout after {} ms)", timeout->count());
+    }
+    if (diagnostics->sqlstate == sqlstate::read_only_sql_transaction) read_only_refused = true;
     throw_database_error(text, std::move(diagnostics));
   }
   if (copy_refused) {
@@ -627,7 +632,7 @@ Result Connection::Impl::run(std::string_view sql, const Params& params,
       // run the text again (it is prepared anew). Only outside a transaction block: inside one the
       // error has aborted the transaction already. Either error comes before any row.
       if (entry == nullptr || !detail::is_stale_statement(e.diagnostics())) throw;
-      if (e.sqlstate() == "26000") entry->name.clear();  // nothing left to deallocate
+      if (e.sqlstate() == sqlstate::invalid_sql_statement_name) entry->name.clear();  // nothing left to deallocate
       cache.remove(*entry);
       if (!autocommit || attempt > 0) throw;
     }
