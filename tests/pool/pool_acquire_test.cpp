@@ -3,6 +3,7 @@
 #include "pool/pool_test_support.hpp"
 
 #include <pgkit/pool.hpp>
+#include <pgkit/transaction.hpp>
 
 #include <gtest/gtest.h>
 
@@ -589,6 +590,72 @@ TEST_F(PoolAcquire, ExecuteWithRetryDoesNotRetryOtherErrors) {
     return conn.query_value<int>("SELECT 1/0");
   }),
                pgkit::DivisionByZero);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(PoolAcquire, ExecuteWithRetryRetriesARealSerializationFailure) {
+  auto options = pool_options(database_url());
+  options.max_size = 2;
+  Pool pool(options);
+  pool.run([](Connection& conn) {
+    conn.exec("CREATE TABLE retried_counters (id int PRIMARY KEY, n int)");
+    conn.exec("INSERT INTO retried_counters VALUES (1, 0)");
+  });
+  auto other = connect();
+  int calls = 0;
+  const int n = pool.execute_with_retry(
+      [&](Connection& conn) {
+        ++calls;
+        pgkit::Transaction tx(conn, {.isolation = pgkit::IsolationLevel::serializable});
+        (void)conn.query_value<int>("SELECT n FROM retried_counters WHERE id = 1");  // the snapshot
+        if (calls == 1) other.exec("UPDATE retried_counters SET n = n + 10 WHERE id = 1");
+        const int value = conn.query_value<int>("UPDATE retried_counters SET n = n + 1 WHERE id = 1 RETURNING n");
+        tx.commit();
+        return value;
+      },
+      {.initial_delay = 1ms, .max_delay = 1ms, .max_attempts = 3});
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(n, 11);
+}
+
+TEST_F(PoolAcquire, ExecuteWithRetryStopsOnNonTransientErrors) {
+  Pool pool(pool_options(database_url()));
+  int calls = 0;
+  // A statement timeout: retrying would defeat it.
+  EXPECT_THROW(pool.execute_with_retry([&](Connection& conn) {
+    ++calls;
+    conn.exec("SET statement_timeout = '20ms'");
+    conn.exec("SELECT pg_sleep(5)");
+  }),
+               pgkit::QueryCanceled);
+  EXPECT_EQ(calls, 1);
+  // A read-only refusal outside a primary pool is the caller's read-only transaction, not a demotion.
+  pool.run([](Connection& conn) { conn.exec("CREATE TABLE refused_writes (id int)"); });
+  calls = 0;
+  EXPECT_THROW(pool.execute_with_retry([&](Connection& conn) {
+    ++calls;
+    pgkit::Transaction tx(conn, {.read_only = true});
+    conn.exec("INSERT INTO refused_writes VALUES (1)");
+  }),
+               pgkit::ReadOnlySqlTransaction);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(PoolAcquire, ExecuteWithRetryStopsAtTheDeadline) {
+  auto options = pool_options(database_url());
+  options.max_size = 1;
+  Pool pool(options);
+  auto admin = connect();
+  int calls = 0;
+  // Every wait is at least 150 ms, past the 100 ms deadline: no second attempt.
+  EXPECT_THROW(pool.execute_with_retry(
+                   [&](Connection& conn) {
+                     ++calls;
+                     terminate_backend(admin, conn.backend_pid());
+                     return conn.query_value<int>("SELECT 1");
+                   },
+                   {.initial_delay = 300ms, .max_delay = 300ms, .deadline = 100ms}),
+               pgkit::ConnectionLost);
   EXPECT_EQ(calls, 1);
 }
 
