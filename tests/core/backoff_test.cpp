@@ -6,6 +6,7 @@
 #include <pgkit/transaction.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
@@ -46,7 +47,8 @@ TEST(BackoffJitter, CutsAtMostItsShareOfTheCeiling) {
     const Backoff backoff{.initial_delay = 100ms, .max_delay = 1s, .jitter = jitter};
     for (int retry = 1; retry <= 6; ++retry) {
       const auto top = backoff.ceiling(retry);
-      const auto floor = std::chrono::microseconds(static_cast<std::int64_t>(top.count() * (1 - jitter)));
+      const auto floor =
+          std::chrono::microseconds(static_cast<std::int64_t>(static_cast<double>(top.count()) * (1 - jitter)));
       for (const double draw : {0.0, 0.1, 0.5, 0.9, 0.999999}) {
         const auto wait = backoff.delay(retry, draw);
         EXPECT_LE(wait, top);
