@@ -1,8 +1,11 @@
-// Errors are typed by SQLSTATE; transact() retries serialization failures.
+// Errors are typed by SQLSTATE and say whether trying again can help; transact() retries
+// serialization failures and deadlocks under a Backoff.
 #include <pgkit/connection.hpp>
 #include <pgkit/transaction.hpp>
 
 #include <fmt/format.h>
+
+#include <chrono>
 
 #include "example_database.hpp"
 
@@ -15,7 +18,9 @@ int main() {
   try {
     conn.exec("INSERT INTO accounts VALUES (1, 5)");
   } catch (const pgkit::UniqueViolation& e) {
-    fmt::print("{} on {}\n", e.condition_name(), e.diagnostics().constraint_name);
+    // The same row would collide again: not transient, so no retry loop would try it twice.
+    fmt::print("{} ({}) on {}, transient: {}\n", e.condition_name(), e.sqlstate(), e.diagnostics().constraint_name,
+               e.is_transient());
   }
 
   int attempts = 0;
@@ -27,7 +32,11 @@ int main() {
         c.exec("UPDATE accounts SET balance = balance + $1 WHERE id = 2", pgkit::Decimal(30));
         return c.query_value<pgkit::Decimal>("SELECT balance FROM accounts WHERE id = 2");
       },
-      {.transaction = {.isolation = pgkit::IsolationLevel::serializable}});
+      {.backoff = {.initial_delay = std::chrono::milliseconds(5),
+                   .max_delay = std::chrono::milliseconds(200),
+                   .jitter = 1.0,
+                   .max_attempts = 8},
+       .transaction = {.isolation = pgkit::IsolationLevel::serializable}});
   fmt::print("moved, account 2 now has {} ({} attempt)\n", moved.str(), attempts);
 
   try {

@@ -7,13 +7,14 @@
 //   }                                              // back to the pool, rolled back and reset if needed
 //   auto n = pool.execute_with_retry([](pgkit::Connection& c) { return c.query_value<long>("SELECT ..."); });
 //
-// A background thread keeps min_size connections open, opens more (one at a time, with capped
-// exponential backoff and jitter after failures) while borrowers wait, retires connections past their
+// A background thread keeps min_size connections open, opens more (one at a time, waiting
+// PoolOptions::reconnect after failures) while borrowers wait, retires connections past their
 // lifetime or idle too long, pings idle ones, and reports handles held too long. Borrowers are served
 // first come, first served. Returned connections are rolled back if a transaction is open, reset when
 // their session state may have changed, and thrown away when broken.
 #pragma once
 
+#include <pgkit/backoff.hpp>
 #include <pgkit/connection.hpp>
 #include <pgkit/errors.hpp>
 
@@ -35,23 +36,30 @@ class logger;
 namespace pgkit {
 
 // No connection could be lent within the acquire timeout. The message says how the pool stood and the
-// last connection error, if any.
+// last connection error, if any. Transient (connections come back, a server restarts) and safe to
+// retry (nothing ran); no connection was involved.
 class PoolTimeout : public OperationalError {
  public:
   using OperationalError::OperationalError;
+  [[nodiscard]] bool is_transient() const noexcept override { return true; }
+  [[nodiscard]] bool safe_to_retry() const noexcept override { return true; }
+  [[nodiscard]] bool poisons_connection() const noexcept override { return false; }
 };
 // The pool already had max_waiters borrowers waiting: refused at once rather than queued.
 class TooManyWaiters : public PoolTimeout {
  public:
   using PoolTimeout::PoolTimeout;
 };
-// The pool is closed (or closing): nothing more is lent.
+// The pool is closed (or closing): nothing more is lent. Safe to retry (nothing ran), but not transient.
 class PoolClosed : public OperationalError {
  public:
   using OperationalError::OperationalError;
+  [[nodiscard]] bool is_transient() const noexcept override { return false; }
+  [[nodiscard]] bool safe_to_retry() const noexcept override { return true; }
+  [[nodiscard]] bool poisons_connection() const noexcept override { return false; }
 };
 // The connection was lost while Pool::run() did work that is not retried: it may or may not have taken
-// effect on the server.
+// effect on the server (safe_to_retry() is false, as for every ConnectionLost).
 class OutcomeUnknown : public ConnectionLost {
  public:
   using ConnectionLost::ConnectionLost;
@@ -102,10 +110,11 @@ struct PoolOptions {
   double lifetime_jitter =
       0.2;  // each connection's lifetime is cut by up to this fraction, so they do not all expire together
   std::chrono::milliseconds idle_timeout{10 *
-                                         60'000};   // idle connections above min_size are closed after this; 0: never
-  std::chrono::milliseconds leak_threshold{0};      // a handle held longer is logged once; 0: off
-  std::chrono::milliseconds reconnect_initial{50};  // backoff after a failed connection attempt...
-  std::chrono::milliseconds reconnect_max{1'000};   // ...doubling up to this, with jitter
+                                         60'000};  // idle connections above min_size are closed after this; 0: never
+  std::chrono::milliseconds leak_threshold{0};     // a handle held longer is logged once; 0: off
+  // The wait after a failed connection attempt: 50 ms doubling up to 1 s, equal jitter. initial_delay
+  // must be positive; max_attempts and deadline must stay 0 (the pool never stops reconnecting).
+  Backoff reconnect;
   ResetPolicy reset = ResetPolicy::when_changed;
   bool reset_prepared_statements = false;  // also DEALLOCATE ALL when resetting
   ServerRole role = ServerRole::any;
@@ -186,13 +195,6 @@ class PooledConnection : public Executor<PooledConnection> {
   detail::PoolEntry* entry_ = nullptr;
 };
 
-struct PoolRetryOptions {
-  int max_attempts = 3;
-  std::chrono::milliseconds deadline{10'000};  // no new attempt starts after this
-  std::chrono::milliseconds backoff_initial{50};
-  std::chrono::milliseconds backoff_max{1'000};
-};
-
 class Pool {
  public:
   // Validates the options (InterfaceError naming the bad one) and starts the background thread; does
@@ -233,44 +235,29 @@ class Pool {
     }
   }
 
-  // For idempotent work: fn(Connection&) on a borrowed connection, retried on a fresh one when the
-  // connection fails (ConnectionLost, ConnectionFailure, PoolTimeout) or the server turned read-only
-  // under a primary pool, with capped exponential backoff, within options' attempts and deadline.
+  // For idempotent work: fn(Connection&) on a borrowed connection, run again on a fresh one when it
+  // throws a transient error (Error::is_transient(): a lost or refused connection, PoolTimeout, a
+  // serialization failure or deadlock) or, under a primary pool, ReadOnlySqlTransaction (the server was
+  // demoted), waiting `backoff` between attempts (3 attempts within 10 s by default). Because the work
+  // is idempotent, a connection lost mid-way is retried although it is not safe_to_retry().
   template <class F>
-  auto execute_with_retry(F&& fn, const PoolRetryOptions& options = {},
+  auto execute_with_retry(F&& fn, const Backoff& backoff = default_retry,
                           std::source_location where = std::source_location::current()) {
-    RetryState state(options);
+    detail::RetryClock retries(backoff, "execute_with_retry's backoff");
     for (;;) {
       try {
         PooledConnection conn = acquire(where);
         return fn(*conn);
-      } catch (const ConnectionLost& e) {
-        state.failed(e);
-      } catch (const ConnectionFailure& e) {
-        state.failed(e);
-      } catch (const PoolTimeout& e) {
-        state.failed(e);
-      } catch (const ReadOnlySqlTransaction& e) {
-        if (!retries_read_only()) throw;
-        state.failed(e);
+      } catch (const Error& e) {
+        if (!should_retry(e) || !retries.wait_for_next()) throw;
       }
     }
   }
+  static constexpr Backoff default_retry{.max_attempts = 3, .deadline = std::chrono::seconds(10)};
 
  private:
-  class RetryState {
-   public:
-    explicit RetryState(const PoolRetryOptions& options);
-    // Rethrows `error` when no attempt is left, else sleeps the backoff.
-    void failed(const DatabaseError& error);
-
-   private:
-    PoolRetryOptions options_;
-    std::chrono::steady_clock::time_point started_;
-    int attempts_ = 0;
-  };
   [[noreturn]] static void throw_outcome_unknown(const ConnectionLost& error);
-  [[nodiscard]] bool retries_read_only() const noexcept;
+  [[nodiscard]] bool should_retry(const Error& error) const noexcept;
 
   std::shared_ptr<detail::PoolCore> core_;
 };

@@ -11,6 +11,7 @@
 //   int id = pgkit::transact(conn, [&](pgkit::Connection& c) { return create_order(c, order); });
 #pragma once
 
+#include <pgkit/backoff.hpp>
 #include <pgkit/connection.hpp>
 
 #include <chrono>
@@ -56,29 +57,26 @@ class Transaction {
 };
 
 struct RetryOptions {
-  int max_attempts = 5;
-  std::chrono::milliseconds initial_backoff{5};
-  std::chrono::milliseconds max_backoff{500};
-  double multiplier = 2.0;
+  // Short waits: a serialization conflict is usually over as soon as the other transaction ends.
+  Backoff backoff{.initial_delay = std::chrono::milliseconds(5),
+                  .max_delay = std::chrono::milliseconds(500),
+                  .jitter = 1.0,
+                  .max_attempts = 5};
   TransactionOptions transaction;
 };
 
-namespace detail {
-// Sleeps before attempt `attempt` (1-based): a random time up to min(max, initial * multiplier^(attempt-1)).
-void backoff_before_retry(const RetryOptions& options, int attempt);
-void validate(const RetryOptions& options);
-}  // namespace detail
-
-// Runs fn(connection) in a transaction and commits; on SerializationFailure or DeadlockDetected (raised
-// by fn or by the commit) rolls back, waits a capped exponential backoff with full jitter, and runs fn
-// again, up to max_attempts times. Other exceptions roll back and propagate at once. Inside an outer
-// transaction nothing is retried: the outer transaction is doomed anyway, so the error propagates.
+// Runs fn(connection) in a transaction and commits. When fn or the commit throws an error that is
+// transient, safe to retry and leaves the connection usable (in practice SerializationFailure and
+// DeadlockDetected: the server rolled the transaction back), rolls back, waits options.backoff and runs
+// fn again, until backoff.max_attempts or backoff.deadline. Other exceptions roll back and propagate at
+// once. Inside an outer transaction nothing is retried: the outer transaction is doomed anyway, so the
+// error propagates. InterfaceError (naming the field) for an invalid backoff.
 template <class F>
 auto transact(Connection& connection, F&& fn, const RetryOptions& options = {}) {
-  detail::validate(options);
+  detail::RetryClock retries(options.backoff, "RetryOptions::backoff");
   const bool retryable = connection.transaction_depth() == 0 &&
                          connection.transaction_status() == TransactionStatus::idle;
-  for (int attempt = 1;; ++attempt) {
+  for (;;) {
     try {
       Transaction tx(connection, retryable ? options.transaction : TransactionOptions{});
       if constexpr (std::is_void_v<std::invoke_result_t<F&, Connection&>>) {
@@ -90,12 +88,11 @@ auto transact(Connection& connection, F&& fn, const RetryOptions& options = {}) 
         tx.commit();
         return result;
       }
-    } catch (const TransactionRollback& e) {
-      const bool transient = dynamic_cast<const SerializationFailure*>(&e) != nullptr ||
-                             dynamic_cast<const DeadlockDetected*>(&e) != nullptr;
-      if (!transient || !retryable || attempt >= options.max_attempts) throw;
+    } catch (const Error& e) {
+      // The same connection runs the next attempt, so it must have survived.
+      const bool again = e.is_transient() && e.safe_to_retry() && !e.poisons_connection();
+      if (!retryable || !again || !retries.wait_for_next()) throw;
     }
-    detail::backoff_before_retry(options, attempt);
   }
 }
 

@@ -78,7 +78,9 @@ void refuse_copy_start(Connection::Impl& conn, PGresult* result, std::string_vie
   }
   if (status == PGRES_FATAL_ERROR) {
     std::string text = error_text(*diagnostics);
-    if (!timeout_note.empty() && diagnostics->sqlstate == "57014") text = fmt::format("{}: {}", timeout_note, text);
+    if (!timeout_note.empty() && diagnostics->sqlstate == sqlstate::query_canceled) {
+      text = fmt::format("{}: {}", timeout_note, text);
+    }
     throw_database_error(text, std::move(diagnostics));
   }
   throw InterfaceError(std::string(what));
@@ -285,8 +287,9 @@ class CopyWriterImpl {
       wait_for_cancel_delivery();
       auto diagnostics = std::make_shared<Diagnostics>(e.diagnostics());
       if (diagnostics->sqlstate.empty()) throw;
-      const std::string what = timed_out && diagnostics->sqlstate == "57014" ? timeout_note()
-                                                                            : fmt::format("COPY into {}", table);
+      const std::string what = timed_out && diagnostics->sqlstate == sqlstate::query_canceled
+                                   ? timeout_note()
+                                   : fmt::format("COPY into {}", table);
       throw_database_error(fmt::format("{}: {}", what, with_copy_context(e)), std::move(diagnostics));
     }
   }

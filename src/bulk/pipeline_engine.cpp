@@ -167,7 +167,7 @@ bool PipelineEngine::read_ready() {
           conn_.mark_broken(diagnostics->message_primary);
           fail_connection("the connection was lost in a pipeline");
         }
-        if (diagnostics->sqlstate == "25006") conn_.read_only_refused = true;
+        if (diagnostics->sqlstate == sqlstate::read_only_sql_transaction) conn_.read_only_refused = true;
         front.answered = true;
         sink_.on_failure(front.tag, std::move(diagnostics));
         break;

@@ -93,8 +93,8 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
     if (diagnostics->sqlstate.empty() && crash_notice) diagnostics = crash_notice;
     mark_broken(diagnostics->message_primary);
     const std::string text = fmt::format("connection to {} lost: {}", description, detail::error_text(*diagnostics));
-    if (diagnostics->sqlstate == "57P01") throw AdminShutdown(text, std::move(diagnostics));
-    if (diagnostics->sqlstate == "57P02") throw CrashShutdown(text, std::move(diagnostics));
+    if (diagnostics->sqlstate == sqlstate::admin_shutdown) throw AdminShutdown(text, std::move(diagnostics));
+    if (diagnostics->sqlstate == sqlstate::crash_shutdown) throw CrashShutdown(text, std::move(diagnostics));
     throw ConnectionLost(text, std::move(diagnostics));
   }
   if (PQclientEncoding(conn) != utf8_encoding) restore_client_encoding();
@@ -102,8 +102,10 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
   if (error) {
     auto diagnostics = detail::diagnostics_of(error.get(), conn);
     std::string text = detail::error_text(*diagnostics);
-    if (cancel && diagnostics->sqlstate == "57014") text += fmt::format(" (pgkit timeout after {} ms)", timeout->count());
-    if (diagnostics->sqlstate == "25006") read_only_refused = true;
+    if (cancel && diagnostics->sqlstate == sqlstate::query_canceled) {
+      text += fmt::format(" (pgkit timeout after {} ms)", timeout->count());
+    }
+    if (diagnostics->sqlstate == sqlstate::read_only_sql_transaction) read_only_refused = true;
     throw_database_error(text, std::move(diagnostics));
   }
   if (copy_refused) {

@@ -34,7 +34,7 @@ Connection::Impl::Impl(const ConnectOptions& options)
   if (conn == nullptr) throw std::bad_alloc();
   if (PQstatus(conn) != CONNECTION_OK) {
     auto diagnostics = std::make_shared<Diagnostics>();
-    diagnostics->sqlstate = "08001";  // sqlclient_unable_to_establish_sqlconnection
+    diagnostics->sqlstate = sqlstate::sqlclient_unable_to_establish_sqlconnection;
     diagnostics->message_primary = detail::redact(PQerrorMessage(conn), secrets);
     PQfinish(conn);
     conn = nullptr;

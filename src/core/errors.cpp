@@ -1,5 +1,7 @@
 #include <pgkit/errors.hpp>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <utility>
@@ -31,96 +33,112 @@ struct ErrorClass {
   Raiser raise;
 };
 
+// An error class with the code it carries.
+template <class E>
+constexpr ErrorClass of() {
+  return {E::code, raise<E>};
+}
+
 // Conditions with their own exception class, sorted by SQLSTATE.
 constexpr ErrorClass conditions[] = {
-    {"0A000", raise<FeatureNotSupported>},
-    {"21000", raise<CardinalityViolation>},
-    {"22001", raise<StringDataRightTruncation>},
-    {"22003", raise<NumericValueOutOfRange>},
-    {"22007", raise<InvalidDatetimeFormat>},
-    {"22008", raise<DatetimeFieldOverflow>},
-    {"22012", raise<DivisionByZero>},
-    {"22021", raise<CharacterNotInRepertoire>},
-    {"22P02", raise<InvalidTextRepresentation>},
-    {"22P05", raise<UntranslatableCharacter>},
-    {"23001", raise<RestrictViolation>},
-    {"23502", raise<NotNullViolation>},
-    {"23503", raise<ForeignKeyViolation>},
-    {"23505", raise<UniqueViolation>},
-    {"23514", raise<CheckViolation>},
-    {"23P01", raise<ExclusionViolation>},
-    {"25001", raise<ActiveSqlTransaction>},
-    {"25006", raise<ReadOnlySqlTransaction>},
-    {"25P01", raise<NoActiveSqlTransaction>},
-    {"25P02", raise<InFailedSqlTransaction>},
-    {"26000", raise<InvalidSqlStatementName>},
-    {"3D000", raise<InvalidCatalogName>},
-    {"3F000", raise<InvalidSchemaName>},
-    {"40001", raise<SerializationFailure>},
-    {"40P01", raise<DeadlockDetected>},
-    {"42501", raise<InsufficientPrivilege>},
-    {"42601", raise<SyntaxError>},
-    {"42703", raise<UndefinedColumn>},
-    {"42704", raise<UndefinedObject>},
-    {"42710", raise<DuplicateObject>},
-    {"42804", raise<DatatypeMismatch>},
-    {"42883", raise<UndefinedFunction>},
-    {"42P01", raise<UndefinedTable>},
-    {"42P04", raise<DuplicateDatabase>},
-    {"42P07", raise<DuplicateTable>},
-    {"53300", raise<TooManyConnections>},
-    {"55006", raise<ObjectInUse>},
-    {"55P03", raise<LockNotAvailable>},
-    {"57014", raise<QueryCanceled>},
-    {"57P01", raise<AdminShutdown>},
-    {"57P02", raise<CrashShutdown>},
-    {"57P03", raise<CannotConnectNow>},
-    {"P0001", raise<RaiseException>},
+    of<FeatureNotSupported>(),
+    of<CardinalityViolation>(),
+    of<StringDataRightTruncation>(),
+    of<NumericValueOutOfRange>(),
+    of<InvalidDatetimeFormat>(),
+    of<DatetimeFieldOverflow>(),
+    of<DivisionByZero>(),
+    of<CharacterNotInRepertoire>(),
+    of<InvalidTextRepresentation>(),
+    of<UntranslatableCharacter>(),
+    of<RestrictViolation>(),
+    of<NotNullViolation>(),
+    of<ForeignKeyViolation>(),
+    of<UniqueViolation>(),
+    of<CheckViolation>(),
+    of<ExclusionViolation>(),
+    of<ActiveSqlTransaction>(),
+    of<ReadOnlySqlTransaction>(),
+    of<NoActiveSqlTransaction>(),
+    of<InFailedSqlTransaction>(),
+    of<InvalidSqlStatementName>(),
+    of<InvalidCatalogName>(),
+    of<InvalidSchemaName>(),
+    of<SerializationFailure>(),
+    of<DeadlockDetected>(),
+    of<InsufficientPrivilege>(),
+    of<SyntaxError>(),
+    of<UndefinedColumn>(),
+    of<UndefinedObject>(),
+    of<DuplicateObject>(),
+    of<DatatypeMismatch>(),
+    of<UndefinedFunction>(),
+    of<UndefinedTable>(),
+    of<DuplicateDatabase>(),
+    of<DuplicateTable>(),
+    of<TooManyConnections>(),
+    of<ObjectInUse>(),
+    of<LockNotAvailable>(),
+    of<QueryCanceled>(),
+    of<AdminShutdown>(),
+    of<CrashShutdown>(),
+    of<CannotConnectNow>(),
+    of<RaiseException>(),
 };
 
-// Every SQLSTATE class of PostgreSQL 15's errcodes.txt, by PEP 249 category. Sorted by class.
+// Every SQLSTATE class of errcodes.txt that is an error, by PEP 249 category. Sorted by class.
+namespace cls = sqlstate_class;
 constexpr ErrorClass classes[] = {
-    {"03", raise<OperationalError>},        // SQL statement not yet complete
-    {"08", raise<ConnectionFailure>},       // connection exception
-    {"09", raise<ProgrammingError>},        // triggered action exception
-    {"0A", raise<NotSupportedError>},       // feature not supported
-    {"0B", raise<InternalError>},           // invalid transaction initiation
-    {"0F", raise<ProgrammingError>},        // locator exception
-    {"0L", raise<ProgrammingError>},        // invalid grantor
-    {"0P", raise<ProgrammingError>},        // invalid role specification
-    {"0Z", raise<ProgrammingError>},        // diagnostics exception
-    {"20", raise<ProgrammingError>},        // case not found
-    {"21", raise<ProgrammingError>},        // cardinality violation
-    {"22", raise<DataError>},               // data exception
-    {"23", raise<IntegrityError>},          // integrity constraint violation
-    {"24", raise<InternalError>},           // invalid cursor state
-    {"25", raise<InternalError>},           // invalid transaction state
-    {"26", raise<ProgrammingError>},        // invalid SQL statement name
-    {"27", raise<OperationalError>},        // triggered data change violation
-    {"28", raise<InvalidAuthorization>},    // invalid authorization specification
-    {"2B", raise<InternalError>},           // dependent privilege descriptors still exist
-    {"2D", raise<InternalError>},           // invalid transaction termination
-    {"2F", raise<OperationalError>},        // SQL routine exception
-    {"34", raise<ProgrammingError>},        // invalid cursor name
-    {"38", raise<OperationalError>},        // external routine exception
-    {"39", raise<OperationalError>},        // external routine invocation exception
-    {"3B", raise<OperationalError>},        // savepoint exception
-    {"3D", raise<ProgrammingError>},        // invalid catalog name
-    {"3F", raise<ProgrammingError>},        // invalid schema name
-    {"40", raise<TransactionRollback>},     // transaction rollback
-    {"42", raise<ProgrammingError>},        // syntax error or access rule violation
-    {"44", raise<ProgrammingError>},        // WITH CHECK OPTION violation
-    {"53", raise<InsufficientResources>},   // insufficient resources
-    {"54", raise<OperationalError>},        // program limit exceeded
-    {"55", raise<OperationalError>},        // object not in prerequisite state
-    {"57", raise<OperationalError>},        // operator intervention
-    {"58", raise<OperationalError>},        // system error (external to PostgreSQL)
-    {"72", raise<OperationalError>},        // snapshot failure
-    {"F0", raise<OperationalError>},        // configuration file error
-    {"HV", raise<OperationalError>},        // foreign data wrapper error
-    {"P0", raise<ProgrammingError>},        // PL/pgSQL error
-    {"XX", raise<InternalError>},           // internal error
+    {cls::sql_statement_not_yet_complete, raise<OperationalError>},
+    of<ConnectionFailure>(),
+    {cls::triggered_action_exception, raise<ProgrammingError>},
+    of<NotSupportedError>(),
+    {cls::invalid_transaction_initiation, raise<InternalError>},
+    {cls::locator_exception, raise<ProgrammingError>},
+    {cls::invalid_grantor, raise<ProgrammingError>},
+    {cls::invalid_role_specification, raise<ProgrammingError>},
+    {cls::diagnostics_exception, raise<ProgrammingError>},
+    {cls::case_not_found, raise<ProgrammingError>},
+    {cls::cardinality_violation, raise<ProgrammingError>},
+    of<DataError>(),
+    of<IntegrityError>(),
+    {cls::invalid_cursor_state, raise<InternalError>},
+    {cls::invalid_transaction_state, raise<InternalError>},
+    {cls::invalid_sql_statement_name, raise<ProgrammingError>},
+    {cls::triggered_data_change_violation, raise<OperationalError>},
+    of<InvalidAuthorization>(),
+    {cls::dependent_privilege_descriptors_still_exist, raise<InternalError>},
+    {cls::invalid_transaction_termination, raise<InternalError>},
+    {cls::sql_routine_exception, raise<OperationalError>},
+    {cls::invalid_cursor_name, raise<ProgrammingError>},
+    {cls::external_routine_exception, raise<OperationalError>},
+    {cls::external_routine_invocation_exception, raise<OperationalError>},
+    {cls::savepoint_exception, raise<OperationalError>},
+    {cls::invalid_catalog_name, raise<ProgrammingError>},
+    {cls::invalid_schema_name, raise<ProgrammingError>},
+    of<TransactionRollback>(),
+    {cls::syntax_error_or_access_rule_violation, raise<ProgrammingError>},
+    {cls::with_check_option_violation, raise<ProgrammingError>},
+    of<InsufficientResources>(),
+    {cls::program_limit_exceeded, raise<OperationalError>},
+    {cls::object_not_in_prerequisite_state, raise<OperationalError>},
+    {cls::operator_intervention, raise<OperationalError>},
+    {cls::system_error, raise<OperationalError>},
+    {cls::snapshot_too_old, raise<OperationalError>},
+    {cls::config_file_error, raise<OperationalError>},
+    {cls::fdw_error, raise<OperationalError>},
+    {cls::plpgsql_error, raise<ProgrammingError>},
+    {cls::internal_error, raise<InternalError>},
 };
+
+constexpr bool sorted_and_sized(const auto& table, std::size_t size) {
+  const auto by_code = [](const auto& a, const auto& b) { return a.code < b.code; };
+  const auto sized = [size](const auto& entry) { return entry.code.size() == size; };
+  return std::is_sorted(std::begin(table), std::end(table), by_code) &&
+         std::all_of(std::begin(table), std::end(table), sized);
+}
+static_assert(sorted_and_sized(conditions, 5));
+static_assert(sorted_and_sized(classes, 2));
 
 template <std::size_t N>
 const ErrorClass* find(const ErrorClass (&table)[N], std::string_view code) {
@@ -138,6 +156,38 @@ std::string_view sqlstate_condition_name(std::string_view sqlstate) noexcept {
 }
 
 std::string_view DatabaseError::condition_name() const noexcept { return sqlstate_condition_name(sqlstate()); }
+
+std::shared_ptr<const Diagnostics> detail::diagnostics_for(std::string_view code) {
+  auto diagnostics = std::make_shared<Diagnostics>();
+  if (code.size() == 5) diagnostics->sqlstate = code;
+  if (code.size() == 2) diagnostics->sqlstate = fmt::format("{}000", code);
+  return diagnostics;
+}
+
+// The rules below are documented in docs/driver.md ("Errors and retries"); keep the two together.
+bool DatabaseError::is_transient() const noexcept {
+  const std::string_view code = sqlstate();
+  if (sqlstate_class_of(code) == sqlstate_class::connection_exception) return code != sqlstate::protocol_violation;
+  return code == sqlstate::serialization_failure || code == sqlstate::deadlock_detected ||
+         code == sqlstate::admin_shutdown || code == sqlstate::crash_shutdown || code == sqlstate::cannot_connect_now ||
+         code == sqlstate::idle_session_timeout || code == sqlstate::too_many_connections;
+}
+
+bool DatabaseError::safe_to_retry() const noexcept {
+  const std::string_view code = sqlstate();
+  // A server error ends the statement and its transaction (implicit or explicit) without a commit.
+  // Lost connections are ConnectionLost, which says otherwise.
+  return !code.empty() && code != sqlstate::transaction_resolution_unknown &&
+         code != sqlstate::statement_completion_unknown;
+}
+
+bool DatabaseError::poisons_connection() const noexcept {
+  const std::string_view code = sqlstate();
+  const std::string_view severity = diagnostics().severity;
+  return severity == "FATAL" || severity == "PANIC" ||
+         sqlstate_class_of(code) == sqlstate_class::connection_exception || code == sqlstate::admin_shutdown ||
+         code == sqlstate::crash_shutdown || code == sqlstate::cannot_connect_now;
+}
 
 void throw_database_error(const std::string& what, std::shared_ptr<const Diagnostics> diagnostics) {
   const std::string_view code = diagnostics->sqlstate;

@@ -9,7 +9,9 @@ void notice_receiver(void* arg, const PGresult* result) {
   // A server restarting after a crash says so in a WARNING (57P02) just before it closes the connection;
   // kept so that the loss is reported as CrashShutdown rather than a bare EOF.
   const char* code = PQresultErrorField(result, PG_DIAG_SQLSTATE);
-  if (code != nullptr && std::string_view(code) == "57P02") impl->crash_notice = diagnostics_of(result, nullptr);
+  if (code != nullptr && std::string_view(code) == sqlstate::crash_shutdown) {
+    impl->crash_notice = diagnostics_of(result, nullptr);
+  }
   if (!impl->notice_handler) return;
   try {
     impl->notice_handler(*diagnostics_of(result, nullptr));

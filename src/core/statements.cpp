@@ -14,8 +14,9 @@ namespace detail {
 namespace {
 
 bool is_stale_statement(const Diagnostics& d) {
-  return d.sqlstate == "26000" ||
-         (d.sqlstate == "0A000" && d.message_primary.find("cached plan must not change result type") != std::string::npos);
+  return d.sqlstate == sqlstate::invalid_sql_statement_name ||
+         (d.sqlstate == sqlstate::feature_not_supported &&
+          d.message_primary.find("cached plan must not change result type") != std::string::npos);
 }
 
 }  // namespace
@@ -213,7 +214,7 @@ Result Connection::Impl::run(std::string_view sql, const Params& params,
       // run the text again (it is prepared anew). Only outside a transaction block: inside one the
       // error has aborted the transaction already. Either error comes before any row.
       if (entry == nullptr || !detail::is_stale_statement(e.diagnostics())) throw;
-      if (e.sqlstate() == "26000") entry->name.clear();  // nothing left to deallocate
+      if (e.sqlstate() == sqlstate::invalid_sql_statement_name) entry->name.clear();  // nothing left to deallocate
       cache.remove(*entry);
       if (!autocommit || attempt > 0) throw;
     }

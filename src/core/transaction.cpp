@@ -4,11 +4,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <cmath>
-#include <random>
-#include <thread>
-
 namespace pgkit {
 namespace {
 
@@ -75,7 +70,7 @@ void Transaction::commit() {
     if (PQtransactionStatus(impl.conn) == PQTRANS_INERROR) {
       impl.command("ROLLBACK TO SAVEPOINT " + savepoint_name(depth_));
       auto diagnostics = std::make_shared<Diagnostics>();
-      diagnostics->sqlstate = "25P02";  // as for a failed top-level transaction
+      diagnostics->sqlstate = sqlstate::in_failed_sql_transaction;  // as for a failed top-level transaction
       diagnostics->message_primary = "an error inside the savepoint aborted it; it was rolled back instead of released";
       const std::string message = diagnostics->message_primary;
       throw InFailedSqlTransaction(message, std::move(diagnostics));
@@ -87,7 +82,7 @@ void Transaction::commit() {
   // COMMIT of an aborted transaction succeeds with the tag ROLLBACK: report it as the failure it is.
   if (result.command_tag() == "ROLLBACK") {
     auto diagnostics = std::make_shared<Diagnostics>();
-    diagnostics->sqlstate = "25P02";
+    diagnostics->sqlstate = sqlstate::in_failed_sql_transaction;
     diagnostics->message_primary = "the transaction was aborted by an earlier error and has been rolled back";
     const std::string message = diagnostics->message_primary;  // before the move below
     throw InFailedSqlTransaction(message, std::move(diagnostics));
@@ -110,25 +105,4 @@ void Transaction::rollback() {
   }
 }
 
-namespace detail {
-
-void validate(const RetryOptions& options) {
-  if (options.max_attempts < 1) throw InterfaceError("RetryOptions::max_attempts must be at least 1");
-  if (options.initial_backoff.count() < 0 || options.max_backoff < options.initial_backoff) {
-    throw InterfaceError("RetryOptions needs 0 <= initial_backoff <= max_backoff");
-  }
-  if (!(options.multiplier >= 1.0)) throw InterfaceError("RetryOptions::multiplier must be at least 1");
-}
-
-void backoff_before_retry(const RetryOptions& options, int attempt) {
-  const double cap = static_cast<double>(options.max_backoff.count());
-  const double grown = static_cast<double>(options.initial_backoff.count()) * std::pow(options.multiplier, attempt - 1);
-  const double ceiling = std::min(cap, grown);
-  // Full jitter: retries from many clients spread out instead of colliding again.
-  std::minstd_rand random(std::random_device{}());
-  std::uniform_real_distribution<double> pick(0.0, ceiling);
-  std::this_thread::sleep_for(std::chrono::duration<double, std::milli>(pick(random)));
-}
-
-}  // namespace detail
 }  // namespace pgkit

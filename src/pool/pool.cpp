@@ -87,8 +87,12 @@ void validate(const PoolOptions& options) {
   if (!(options.lifetime_jitter >= 0 && options.lifetime_jitter < 1)) bad("lifetime_jitter must be in [0, 1)");
   if (options.idle_timeout.count() < 0) bad("idle_timeout is negative");
   if (options.leak_threshold.count() < 0) bad("leak_threshold is negative");
-  if (options.reconnect_initial.count() <= 0) bad("reconnect_initial must be positive");
-  if (options.reconnect_max < options.reconnect_initial) bad("reconnect_max is smaller than reconnect_initial");
+  options.reconnect.validate("PoolOptions::reconnect");
+  // Without a wait, a server that is down would be asked as fast as connections fail.
+  if (options.reconnect.initial_delay.count() <= 0) bad("reconnect.initial_delay must be positive");
+  if (options.reconnect.max_attempts != 0 || options.reconnect.deadline.count() != 0) {
+    bad("reconnect.max_attempts and reconnect.deadline must be 0: the pool never stops reconnecting");
+  }
   if (options.name.empty()) bad("name is empty");
   if (options.fairness_bound.count() <= 0 || options.fairness_bound > std::chrono::hours(1)) {
     bad("fairness_bound must be positive and at most an hour");
@@ -419,12 +423,9 @@ bool PoolCore::should_grow() const noexcept {
 }
 
 std::chrono::milliseconds PoolCore::backoff_delay() {
-  const double base =
-      static_cast<double>(options_.reconnect_initial.count()) * std::pow(2.0, std::min(consecutive_failures_ - 1, 20));
-  const double capped = std::min(base, static_cast<double>(options_.reconnect_max.count()));
-  // "Equal jitter": between half and all of the delay, so pools restarted together spread out.
-  std::uniform_real_distribution<double> jitter(0.5, 1.0);
-  return std::chrono::milliseconds(static_cast<long>(capped * jitter(random_)));
+  // uniform_real_distribution may round up to its upper bound; delay() wants [0, 1).
+  const double draw = std::min(std::uniform_real_distribution<double>(0.0, 1.0)(random_), std::nextafter(1.0, 0.0));
+  return std::chrono::duration_cast<std::chrono::milliseconds>(options_.reconnect.delay(consecutive_failures_, draw));
 }
 
 std::unique_ptr<PoolEntry> PoolCore::connect() {
@@ -694,8 +695,13 @@ PoolMetrics Pool::metrics() const {
 const std::string& Pool::name() const noexcept {
   return core_->options().name;
 }
-bool Pool::retries_read_only() const noexcept {
-  return core_->options().role == ServerRole::primary;
+bool Pool::should_retry(const Error& error) const noexcept {
+  if (error.is_transient()) return true;
+  // Under a primary pool a read-only refusal means the server was demoted: the pool is reconnecting to
+  // the new primary, so the next attempt can succeed. Elsewhere it is the caller's read-only transaction.
+  const auto* refused = dynamic_cast<const DatabaseError*>(&error);
+  return refused != nullptr && refused->sqlstate() == sqlstate::read_only_sql_transaction &&
+         core_->options().role == ServerRole::primary;
 }
 
 void Pool::throw_outcome_unknown(const ConnectionLost& error) {
@@ -703,23 +709,6 @@ void Pool::throw_outcome_unknown(const ConnectionLost& error) {
                                    "execute_with_retry for idempotent work)",
                                    error.what()),
                        std::make_shared<Diagnostics>(error.diagnostics()));
-}
-
-Pool::RetryState::RetryState(const PoolRetryOptions& options)
-    : options_(options), started_(std::chrono::steady_clock::now()) {
-  if (options_.max_attempts < 1) throw InterfaceError("PoolRetryOptions::max_attempts must be at least 1");
-}
-
-void Pool::RetryState::failed(const DatabaseError& /*error*/) {
-  ++attempts_;
-  if (attempts_ >= options_.max_attempts) throw;
-  const double base = static_cast<double>(options_.backoff_initial.count()) * std::pow(2.0, attempts_ - 1);
-  const double capped = std::min(base, static_cast<double>(options_.backoff_max.count()));
-  std::minstd_rand random(std::random_device{}());
-  const auto delay =
-      std::chrono::milliseconds(static_cast<long>(capped * std::uniform_real_distribution<double>(0.5, 1.0)(random)));
-  if (std::chrono::steady_clock::now() + delay - started_ > options_.deadline) throw;
-  std::this_thread::sleep_for(delay);
 }
 
 PooledConnection::PooledConnection(PooledConnection&& other) noexcept

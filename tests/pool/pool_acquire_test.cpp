@@ -3,6 +3,7 @@
 #include "pool/pool_test_support.hpp"
 
 #include <pgkit/pool.hpp>
+#include <pgkit/transaction.hpp>
 
 #include <gtest/gtest.h>
 
@@ -453,8 +454,15 @@ TEST_F(PoolAcquire, InvalidOptionsAreRefusedNamingTheField) {
   expect_invalid([](PoolOptions& o) { o.leak_threshold = -1ms; }, "leak_threshold", url);
   expect_invalid([](PoolOptions& o) { o.lifetime_jitter = 1.5; }, "lifetime_jitter", url);
   expect_invalid([](PoolOptions& o) { o.lifetime_jitter = -0.1; }, "lifetime_jitter", url);
-  expect_invalid([](PoolOptions& o) { o.reconnect_initial = 0ms; }, "reconnect_initial", url);
-  expect_invalid([](PoolOptions& o) { o.reconnect_initial = 500ms, o.reconnect_max = 100ms; }, "reconnect_max", url);
+  expect_invalid([](PoolOptions& o) { o.reconnect.initial_delay = 0ms; }, "reconnect.initial_delay", url);
+  expect_invalid([](PoolOptions& o) { o.reconnect.initial_delay = -5ms; }, "PoolOptions::reconnect: initial_delay",
+                 url);
+  expect_invalid([](PoolOptions& o) { o.reconnect = {.initial_delay = 500ms, .max_delay = 100ms}; },
+                 "PoolOptions::reconnect: max_delay (100 ms) is smaller than initial_delay (500 ms)", url);
+  expect_invalid([](PoolOptions& o) { o.reconnect.multiplier = 0.5; }, "PoolOptions::reconnect: multiplier", url);
+  expect_invalid([](PoolOptions& o) { o.reconnect.jitter = 1.5; }, "PoolOptions::reconnect: jitter", url);
+  expect_invalid([](PoolOptions& o) { o.reconnect.max_attempts = 5; }, "reconnect.max_attempts", url);
+  expect_invalid([](PoolOptions& o) { o.reconnect.deadline = 1s; }, "reconnect.deadline", url);
   expect_invalid([](PoolOptions& o) { o.name.clear(); }, "name", url);
   expect_invalid([](PoolOptions& o) { o.fairness_bound = std::chrono::microseconds(0); }, "fairness_bound", url);
   expect_invalid([](PoolOptions& o) { o.fairness_bound = std::chrono::microseconds::max(); }, "fairness_bound", url);
@@ -479,11 +487,21 @@ TEST_F(PoolAcquire, ResizeRefusesImpossibleSizes) {
   EXPECT_EQ(metrics.max_size, 3u);
 }
 
-TEST_F(PoolAcquire, RetryOptionsAreChecked) {
+TEST_F(PoolAcquire, RetryBackoffIsChecked) {
   Pool pool(pool_options(database_url()));
   int calls = 0;
-  EXPECT_THROW(pool.execute_with_retry([&](Connection&) { return ++calls; }, {.max_attempts = 0}),
-               pgkit::InterfaceError);
+  const auto refused = [&](const pgkit::Backoff& backoff, const std::string& expected) {
+    try {
+      pool.execute_with_retry([&](Connection&) { return ++calls; }, backoff);
+      ADD_FAILURE() << "accepted; expected: " << expected;
+    } catch (const pgkit::InterfaceError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  };
+  refused({.max_attempts = -1}, "execute_with_retry's backoff: max_attempts is negative (-1)");
+  refused({.max_attempts = 0}, "max_attempts and deadline are both 0");
+  refused({.multiplier = 0.9, .max_attempts = 2}, "multiplier must be at least 1 (got 0.9)");
+  refused({.deadline = -1ms}, "deadline is negative");
   EXPECT_EQ(calls, 0);
 }
 
@@ -559,7 +577,7 @@ TEST_F(PoolAcquire, ExecuteWithRetryGivesUpAfterMaxAttempts) {
                      terminate_backend(admin, conn.backend_pid());
                      return conn.query_value<int>("SELECT 1");
                    },
-                   {.max_attempts = 3, .backoff_initial = 10ms, .backoff_max = 20ms}),
+                   {.initial_delay = 10ms, .max_delay = 20ms, .max_attempts = 3}),
                pgkit::ConnectionLost);
   EXPECT_EQ(calls, 3);
 }
@@ -572,6 +590,72 @@ TEST_F(PoolAcquire, ExecuteWithRetryDoesNotRetryOtherErrors) {
     return conn.query_value<int>("SELECT 1/0");
   }),
                pgkit::DivisionByZero);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(PoolAcquire, ExecuteWithRetryRetriesARealSerializationFailure) {
+  auto options = pool_options(database_url());
+  options.max_size = 2;
+  Pool pool(options);
+  pool.run([](Connection& conn) {
+    conn.exec("CREATE TABLE retried_counters (id int PRIMARY KEY, n int)");
+    conn.exec("INSERT INTO retried_counters VALUES (1, 0)");
+  });
+  auto other = connect();
+  int calls = 0;
+  const int n = pool.execute_with_retry(
+      [&](Connection& conn) {
+        ++calls;
+        pgkit::Transaction tx(conn, {.isolation = pgkit::IsolationLevel::serializable});
+        (void)conn.query_value<int>("SELECT n FROM retried_counters WHERE id = 1");  // the snapshot
+        if (calls == 1) other.exec("UPDATE retried_counters SET n = n + 10 WHERE id = 1");
+        const int value = conn.query_value<int>("UPDATE retried_counters SET n = n + 1 WHERE id = 1 RETURNING n");
+        tx.commit();
+        return value;
+      },
+      {.initial_delay = 1ms, .max_delay = 1ms, .max_attempts = 3});
+  EXPECT_EQ(calls, 2);
+  EXPECT_EQ(n, 11);
+}
+
+TEST_F(PoolAcquire, ExecuteWithRetryStopsOnNonTransientErrors) {
+  Pool pool(pool_options(database_url()));
+  int calls = 0;
+  // A statement timeout: retrying would defeat it.
+  EXPECT_THROW(pool.execute_with_retry([&](Connection& conn) {
+    ++calls;
+    conn.exec("SET statement_timeout = '20ms'");
+    conn.exec("SELECT pg_sleep(5)");
+  }),
+               pgkit::QueryCanceled);
+  EXPECT_EQ(calls, 1);
+  // A read-only refusal outside a primary pool is the caller's read-only transaction, not a demotion.
+  pool.run([](Connection& conn) { conn.exec("CREATE TABLE refused_writes (id int)"); });
+  calls = 0;
+  EXPECT_THROW(pool.execute_with_retry([&](Connection& conn) {
+    ++calls;
+    pgkit::Transaction tx(conn, {.read_only = true});
+    conn.exec("INSERT INTO refused_writes VALUES (1)");
+  }),
+               pgkit::ReadOnlySqlTransaction);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(PoolAcquire, ExecuteWithRetryStopsAtTheDeadline) {
+  auto options = pool_options(database_url());
+  options.max_size = 1;
+  Pool pool(options);
+  auto admin = connect();
+  int calls = 0;
+  // Every wait is at least 150 ms, past the 100 ms deadline: no second attempt.
+  EXPECT_THROW(pool.execute_with_retry(
+                   [&](Connection& conn) {
+                     ++calls;
+                     terminate_backend(admin, conn.backend_pid());
+                     return conn.query_value<int>("SELECT 1");
+                   },
+                   {.initial_delay = 300ms, .max_delay = 300ms, .deadline = 100ms}),
+               pgkit::ConnectionLost);
   EXPECT_EQ(calls, 1);
 }
 

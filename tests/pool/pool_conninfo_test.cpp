@@ -21,8 +21,7 @@ TEST(PoolConninfo, MalformedConnectionStringsNeverShowThePassword) {
     auto options = pool_options(conninfo, "conninfo");
     options.min_size = 1;
     options.acquire_timeout = 300ms;
-    options.reconnect_initial = 10ms;
-    options.reconnect_max = 50ms;
+    options.reconnect = {.initial_delay = 10ms, .max_delay = 50ms};
     options.logger = log.logger();
     std::string failure;
     std::string metrics;

@@ -56,8 +56,7 @@ PoolOptions resilient_options(const Cluster& cluster, std::string_view prefix) {
   options.connect.conninfo = cluster.uri();
   options.connect.connect_timeout = 2s;  // libpq's minimum
   options.name = unique_name(prefix);
-  options.reconnect_initial = 50ms;
-  options.reconnect_max = 400ms;
+  options.reconnect = {.initial_delay = 50ms, .max_delay = 400ms};
   return options;
 }
 
@@ -74,7 +73,7 @@ TEST(PoolResilience, ServesAgainSoonAfterTheServerWasKilledUnderLoad) {
   ASSERT_TRUE(pool.wait_ready(10s));
 
   constexpr int workers = 4;
-  const pgkit::PoolRetryOptions retry{.max_attempts = 3, .deadline = 2s, .backoff_initial = 50ms, .backoff_max = 200ms};
+  const pgkit::Backoff retry{.initial_delay = 50ms, .max_delay = 200ms, .max_attempts = 3, .deadline = 2s};
   // No call may take longer than its retries allow: attempts start within the retry deadline, and each
   // is bounded by the acquire timeout, plus the query timeout and as long again for the cancel.
   const auto call_bound = retry.deadline + options.acquire_timeout + 2 * *options.connect.query_timeout + 2s;
@@ -237,14 +236,13 @@ TEST(PoolResilience, AFrozenServerGivesBorrowersAnErrorInBoundedTime) {
 // How many connection attempts the pool can have started `elapsed` after it was created, when every
 // attempt fails at once: the first starts at once, and the k-th failure is followed by a delay of at
 // least half of min(initial * 2^(k-1), max) (the jitter takes up to half of it away).
-std::uint64_t most_attempts_within(std::chrono::milliseconds elapsed, std::chrono::milliseconds initial,
-                                   std::chrono::milliseconds max) {
+std::uint64_t most_attempts_within(std::chrono::milliseconds elapsed, const pgkit::Backoff& backoff) {
   std::uint64_t attempts = 1;
   double next_start = 0;
   for (int failures = 1;; ++failures) {
-    const double delay =
-        std::min(static_cast<double>(initial.count()) * std::pow(2.0, failures - 1), static_cast<double>(max.count()));
-    next_start += delay / 2;
+    // The shortest wait: the ceiling cut by all of the jitter (a millisecond less, as the pool rounds down).
+    const double ceiling = std::chrono::duration<double, std::milli>(backoff.ceiling(failures)).count();
+    next_start += std::max(0.0, ceiling * (1 - backoff.jitter) - 1);
     if (next_start > static_cast<double>(elapsed.count())) return attempts;
     ++attempts;
   }
@@ -301,7 +299,7 @@ TEST(PoolResilience, RefusedConnectionsBackOffInsteadOfStorming) {
   // No storm: sixteen borrowers waiting do not make the pool try harder. With 50 ms initial and 400 ms
   // maximum backoff, the shortest delays are 25, 50, 100, 200, 200, ... ms: attempts start at 0, >= 25,
   // 75, 175, 375, 575, ... ms, so at most 13 by 2 s (about 9 on average, the jitter being uniform).
-  const auto bound = most_attempts_within(elapsed, options.reconnect_initial, options.reconnect_max);
+  const auto bound = most_attempts_within(elapsed, options.reconnect);
   EXPECT_LE(metrics.connect_attempts, bound) << "after " << elapsed.count() << " ms";
   EXPECT_GE(metrics.connect_attempts, 3u) << "the pool stopped trying";
   EXPECT_EQ(metrics.connect_failures, metrics.connect_attempts);
