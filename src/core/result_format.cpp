@@ -1,8 +1,8 @@
 #include "result_format.hpp"
 
-#include <pgkit/detail/type_table.hpp>
-
 #include "text.hpp"
+
+#include <pgkit/detail/type_table.hpp>
 
 #include <algorithm>
 #include <array>
@@ -16,9 +16,9 @@ namespace {
 // rendering does ("+00"). The server reports the zone with the tz database's spelling.
 bool is_utc_zone(std::string_view zone) {
   static constexpr std::array<std::string_view, 18> utc = {
-      "UTC",       "Etc/UTC",  "UCT",         "Etc/UCT", "GMT",       "Etc/GMT",   "GMT0",       "Etc/GMT0",
-      "GMT+0",     "GMT-0",    "Etc/GMT+0",   "Etc/GMT-0", "Greenwich", "Etc/Greenwich", "Universal", "Etc/Universal",
-      "Zulu",      "Etc/Zulu"};
+      "UTC",       "Etc/UTC",       "UCT",       "Etc/UCT",       "GMT",       "Etc/GMT",
+      "GMT0",      "Etc/GMT0",      "GMT+0",     "GMT-0",         "Etc/GMT+0", "Etc/GMT-0",
+      "Greenwich", "Etc/Greenwich", "Universal", "Etc/Universal", "Zulu",      "Etc/Zulu"};
   return std::any_of(utc.begin(), utc.end(), [&](std::string_view name) { return iequals(name, zone); });
 }
 
@@ -62,7 +62,8 @@ Format result_format_for(std::span<const Oid> column_types, const PGconn* conn) 
   // text, while its text form is what both ends want (measured in bench/): with nothing that binary
   // does better beside it, text is the faster choice.
   if (text_pays && !binary_pays) return Format::text;
-  return session_prints_like_pgkit(conn, static_cast<std::uint8_t>(depends & TextSetting::reported)) ? Format::binary : Format::text;
+  return session_prints_like_pgkit(conn, static_cast<std::uint8_t>(depends & TextSetting::reported)) ? Format::binary
+                                                                                                     : Format::text;
 }
 
 }  // namespace pgkit::detail

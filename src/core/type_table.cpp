@@ -24,6 +24,8 @@ const BuiltinType* builtin_type(Oid type) noexcept {
   return found != std::end(table) && found->oid == type ? found : nullptr;
 }
 
-std::span<const BuiltinType> builtin_types() noexcept { return table; }
+std::span<const BuiltinType> builtin_types() noexcept {
+  return table;
+}
 
 }  // namespace pgkit::detail

@@ -1,7 +1,7 @@
 // The slow paths of the built-in types: other source types, text format, arrays, and errors.
 #include <pgkit/datetime.hpp>
-#include <pgkit/detail/type_table.hpp>
 #include <pgkit/describe.hpp>
+#include <pgkit/detail/type_table.hpp>
 #include <pgkit/numeric.hpp>
 #include <pgkit/types.hpp>
 #include <pgkit/uuid.hpp>

@@ -24,9 +24,9 @@ using pgkit::Connection;
 using pgkit::Format;
 using pgkit::Oid;
 using pgkit::Result;
-using pgkit::detail::BuiltinType;
 using pgkit::detail::builtin_type;
 using pgkit::detail::builtin_types;
+using pgkit::detail::BuiltinType;
 
 // A value of each built-in type, by pg_type.typname; nullopt with the reason a literal cannot make one.
 struct Sample {
@@ -168,9 +168,10 @@ class TypesServerText : public pgkit::testing::DatabaseTest {
   // runs prepared.
   static Connection connect_with(const Settings& settings) {
     Connection conn = connect();
-    conn.exec("SELECT set_config('TimeZone', $1, false), set_config('DateStyle', $2, false), "
-              "set_config('IntervalStyle', $3, false)",
-              settings.time_zone, settings.date_style, settings.interval_style);
+    conn.exec(
+        "SELECT set_config('TimeZone', $1, false), set_config('DateStyle', $2, false), "
+        "set_config('IntervalStyle', $3, false)",
+        settings.time_zone, settings.date_style, settings.interval_style);
     return conn;
   }
 
@@ -234,19 +235,19 @@ TEST_F(TypesServerText, EveryBuiltInTypeReadsAsTheServersTextUnderOtherSettings)
 }
 
 TEST_F(TypesServerText, EachSettingAloneSendsItsTypesInText) {
-  for (const Settings& settings : {Settings{"Asia/Kathmandu", "ISO, MDY", "postgres"},
-                                   Settings{"UTC", "German, DMY", "postgres"},
-                                   Settings{"UTC", "ISO, YMD", "sql_standard"}}) {
+  for (const Settings& settings :
+       {Settings{"Asia/Kathmandu", "ISO, MDY", "postgres"}, Settings{"UTC", "German, DMY", "postgres"},
+        Settings{"UTC", "ISO, YMD", "sql_standard"}}) {
     Connection conn = connect_with(settings);
     const std::string sql =
         "SELECT '2024-06-01 10:00+00'::timestamptz, '2024-06-01'::date, '-1 day 02:00'::interval, 1.5::float8";
     conn.exec(sql);
     const Result prepared = conn.exec(sql);
     const Result server = conn.execute_script(sql);
-    const Format expected = settings.time_zone != "UTC" || !settings.date_style.starts_with("ISO") ||
-                                    settings.interval_style != "postgres"
-                                ? Format::text
-                                : Format::binary;
+    const Format expected =
+        settings.time_zone != "UTC" || !settings.date_style.starts_with("ISO") || settings.interval_style != "postgres"
+            ? Format::text
+            : Format::binary;
     for (std::size_t i = 0; i < 3; ++i) {
       EXPECT_EQ(prepared.one()[i].format(), expected) << settings.time_zone << " / " << settings.date_style;
       EXPECT_EQ(prepared.one()[i].as<std::string>(), server.one()[i].as<std::string>()) << settings.date_style;
@@ -280,8 +281,8 @@ TEST_F(TypesServerText, AclitemColumnsRunAndReadAsText) {
         "SELECT relacl, relacl::text FROM pg_class WHERE relname = 'shared_notes'");
     EXPECT_EQ(acl, server);
     EXPECT_THAT(acl, ::testing::HasSubstr("=r/"));
-    const auto items = conn.query_value<std::vector<std::string>>(
-        "SELECT relacl FROM pg_class WHERE relname = 'shared_notes'");
+    const auto items =
+        conn.query_value<std::vector<std::string>>("SELECT relacl FROM pg_class WHERE relname = 'shared_notes'");
     EXPECT_EQ(items.size(), 2U);
   }
 }
@@ -291,10 +292,11 @@ TEST_F(TypesServerText, AclitemColumnsRunAndReadAsText) {
 TEST_F(TypesServerText, TsvectorColumnReadsAsTheServersText) {
   Connection conn = connect();
   conn.exec("CREATE TABLE film (title text, fulltext tsvector)");
-  conn.exec("INSERT INTO film SELECT title, to_tsvector('english', title || ' ' || description) FROM (VALUES "
-            "('ACADEMY DINOSAUR', 'A Epic Drama of a Feminist And a Mad Scientist who must Battle a Teacher in The "
-            "Canadian Rockies'), ('ACE GOLDFINGER', 'A Astounding Epistle of a Database Administrator And a "
-            "Explorer who must Find a Car in Ancient China')) AS f (title, description)");
+  conn.exec(
+      "INSERT INTO film SELECT title, to_tsvector('english', title || ' ' || description) FROM (VALUES "
+      "('ACADEMY DINOSAUR', 'A Epic Drama of a Feminist And a Mad Scientist who must Battle a Teacher in The "
+      "Canadian Rockies'), ('ACE GOLDFINGER', 'A Astounding Epistle of a Database Administrator And a "
+      "Explorer who must Find a Car in Ancient China')) AS f (title, description)");
   for (int run = 0; run < 2; ++run) {
     const auto films = conn.query<std::string, std::string>("SELECT fulltext, fulltext::text FROM film ORDER BY title");
     ASSERT_EQ(films.size(), 2U);

@@ -48,6 +48,7 @@ inline constexpr std::uint8_t time_zone = 4;
 inline constexpr std::uint8_t bytea_output = 8;
 inline constexpr std::uint8_t extra_float_digits = 16;
 inline constexpr std::uint8_t lc_monetary = 32;
+inline constexpr std::uint8_t search_path = 64;
 inline constexpr std::uint8_t reported = date_style | interval_style | time_zone;
 }  // namespace TextSetting
 
@@ -55,15 +56,15 @@ struct BuiltinType {
   Oid oid;
   Oid array;                  // its array type; 0 when it has none
   Oid element;                // for an array type, its element type; 0 otherwise
-  std::string_view name;      // pg_type.typname
-  std::string_view sql_name;  // as format_type() spells it: "integer", "timestamp with time zone", "\"char\""
-  char category;              // pg_type.typcategory
   std::int16_t length;        // pg_type.typlen
+  char category;              // pg_type.typcategory
   char delimiter;             // between array elements in text (',' but for box: ';')
   bool has_binary;            // it has a binary output function (aclitem has none)
-  Renderer renderer;
+  Renderer renderer;          // pgkit's knowledge from here on
   Wire wire;
   std::uint8_t text_depends;  // TextSetting flags
+  std::string_view name;      // pg_type.typname
+  std::string_view sql_name;  // as format_type() spells it: "integer", "timestamp with time zone", "\"char\""
 
   [[nodiscard]] constexpr bool is_array() const noexcept { return element != 0; }
   // pgkit prints its binary form exactly as the server prints its text (under `text_depends`' defaults).
