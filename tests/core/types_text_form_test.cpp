@@ -269,6 +269,24 @@ TEST_F(TypesServerText, ASetTimeZoneIsHonouredAtTheNextRun) {
   EXPECT_EQ(conn.exec(sql).one()[0].format(), Format::binary);
 }
 
+// Types with run-time OIDs (enums, composites, extension types) are not in the table: their columns come
+// in text, in the first run and prepared.
+TEST_F(TypesServerText, UserDefinedTypesReadAsTheServersText) {
+  Connection conn = connect();
+  conn.exec("CREATE TYPE rating AS ENUM ('G', 'PG-13', 'NC-17')");
+  conn.exec("CREATE TYPE pair AS (a integer, b text)");
+  conn.exec("CREATE EXTENSION IF NOT EXISTS hstore");
+  for (const std::string_view expression : {"ARRAY['PG-13', NULL, 'NC-17']::rating[]", "ROW(1, 'x y')::pair",
+                                            "ARRAY[ROW(1, NULL)::pair, NULL]", "'a=>1, \"b c\"=>NULL'::hstore"}) {
+    const std::string sql = fmt::format("SELECT {0}, format('%s', {0}), 1.5::float8", expression);
+    for (int run = 0; run < 3; ++run) {
+      const Result result = conn.exec(sql);
+      EXPECT_EQ(result.one()[0].format(), Format::text) << expression;
+      EXPECT_EQ(result.one()[0].as<std::string>(), result.one()[1].as<std::string>()) << expression;
+    }
+  }
+}
+
 // aclitem has no binary output: a query returning it must not ask for binary, prepared or not.
 TEST_F(TypesServerText, AclitemColumnsRunAndReadAsText) {
   Connection conn = connect();
