@@ -94,14 +94,18 @@ class CancelHandle {
 
 class PreparedStatement {
  public:
-  PreparedStatement(std::string name, std::vector<Oid> parameter_types)
-      : name_(std::move(name)), parameter_types_(std::move(parameter_types)) {}
+  // Without column types (a statement prepared in SQL, say), results come in text.
+  PreparedStatement(std::string name, std::vector<Oid> parameter_types, std::vector<Oid> column_types = {})
+      : name_(std::move(name)), parameter_types_(std::move(parameter_types)), column_types_(std::move(column_types)) {}
   [[nodiscard]] const std::string& name() const noexcept { return name_; }
   [[nodiscard]] const std::vector<Oid>& parameter_types() const noexcept { return parameter_types_; }
+  // The types of its result's columns, as described when it was prepared.
+  [[nodiscard]] const std::vector<Oid>& column_types() const noexcept { return column_types_; }
 
  private:
   std::string name_;
   std::vector<Oid> parameter_types_;
+  std::vector<Oid> column_types_;
 };
 
 class Connection;

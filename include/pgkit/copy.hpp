@@ -69,7 +69,7 @@ enum class CopyEncoding : unsigned char {
   to_float4,   // floating point to the column's width
   to_float8,
   text,        // text-form values into text-like columns (text, varchar, json, enums, ...)
-  text_jsonb,  // text-form values into jsonb (version byte first)
+  text_jsonb,  // text-form values into jsonb or jsonpath (version byte first)
   text_array,  // arrays of text-form values (std::vector<std::string>, ...) into text[], varchar[], ...
 };
 

@@ -379,6 +379,7 @@ struct ArrayShape<std::vector<T>> {
 // The elements of an array value, flattened, with its dimensions.
 struct ArrayContents {
   std::vector<int> dims;
+  std::vector<int> lower_bounds;  // of each dimension, for binary arrays (text ones: empty)
   std::vector<Field> elements;
   std::string storage;  // unescaped elements of a text-format array
 };

@@ -1,4 +1,5 @@
 #include <pgkit/copy.hpp>
+#include <pgkit/detail/type_table.hpp>
 
 #include "core/connection_impl.hpp"
 #include "core/identifier.hpp"
@@ -33,21 +34,12 @@ std::string display_table(const TableName& table) {
   return table.schema.empty() ? table.name : table.schema + "." + table.name;
 }
 
+// A std::string fills a column in a binary COPY when the column's binary form is its text.
 bool is_text_like(Oid type) {
-  switch (type) {
-    case oid::text:
-    case oid::varchar:
-    case oid::bpchar:
-    case oid::name:
-    case oid::json:
-    case oid::xml:
-    case oid::unknown:
-      return true;
-    default:
-      // Enums, citext and other user types whose binary form is their text: the server rejects
-      // anything else with an error naming the row.
-      return type >= oid::first_normal_object_id;
-  }
+  if (const auto* row = builtin_type(type)) return row->binary_is_text();
+  // Enums, citext and other user types whose binary form is their text: the server rejects anything
+  // else with an error naming the row.
+  return type >= oid::first_normal_object_id;
 }
 
 // "COPY t, line 5, column price" from the error's CONTEXT: where a server-side failure happened.
@@ -89,14 +81,9 @@ void refuse_copy_start(Connection::Impl& conn, PGresult* result, std::string_vie
 }  // namespace
 
 Oid copy_text_array_element(Oid array_type) noexcept {
-  switch (array_type) {
-    case oid::text_array: return oid::text;
-    case oid::varchar_array: return oid::varchar;
-    case oid::bpchar_array: return oid::bpchar;
-    case oid::name_array: return oid::name;
-    case oid::json_array: return oid::json;
-    default: return 0;
-  }
+  const auto* row = builtin_type(array_type);
+  if (row == nullptr || !row->is_array() || !builtin_type(row->element)->binary_is_text()) return 0;
+  return row->element;
 }
 
 CopyEncoding choose_copy_encoding(Oid column_type, std::string_view column, Oid value_type, Format value_format,
@@ -126,7 +113,10 @@ CopyEncoding choose_copy_encoding(Oid column_type, std::string_view column, Oid 
       if (copy_text_array_element(column_type) != 0) return CopyEncoding::text_array;
       return refuse();
     }
-    if (column_type == oid::jsonb) return CopyEncoding::text_jsonb;
+    // jsonb and jsonpath: a version byte, then the text.
+    if (const auto* row = builtin_type(column_type); row != nullptr && row->renderer == Renderer::versioned_text) {
+      return CopyEncoding::text_jsonb;
+    }
     if (is_text_like(column_type)) return CopyEncoding::text;
     return refuse();
   }

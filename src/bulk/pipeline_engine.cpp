@@ -1,5 +1,7 @@
 #include "pipeline_engine.hpp"
 
+#include "core/result_format.hpp"
+
 #include <fmt/format.h>
 #include <poll.h>
 
@@ -85,7 +87,8 @@ void PipelineEngine::send_params(std::size_t tag, const std::string& sql, const 
   make_room(parameter_bytes(params));
   conn_.note_statement(sql);
   if (PQsendQueryParams(conn_.conn, sql.c_str(), static_cast<int>(params.size()), params.types().data(),
-                        params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
+                        params.values().data(), params.lengths().data(), params.formats().data(),
+                        undescribed_result_format) == 0) {
     fail_connection("cannot queue a pipelined statement");
   }
   queued(tag, parameter_bytes(params));
@@ -95,7 +98,7 @@ void PipelineEngine::send_prepared(std::size_t tag, const std::string& name, con
   make_room(parameter_bytes(params));
   conn_.used = true;
   if (PQsendQueryPrepared(conn_.conn, name.c_str(), static_cast<int>(params.size()), params.values().data(),
-                          params.lengths().data(), params.formats().data(), 1) == 0) {
+                          params.lengths().data(), params.formats().data(), undescribed_result_format) == 0) {
     fail_connection("cannot queue a pipelined statement");
   }
   queued(tag, parameter_bytes(params));

@@ -1,5 +1,6 @@
 // RowStream: rows one at a time in libpq's single-row mode.
 #include "connection_impl.hpp"
+#include "result_format.hpp"
 
 namespace pgkit {
 
@@ -8,7 +9,8 @@ RowStream Connection::start_stream(std::string_view sql, const Params& params) {
   detail::checked_placeholders(sql, params.size());
   const std::string text(sql);
   if (PQsendQueryParams(live().conn, text.c_str(), static_cast<int>(params.size()), params.types().data(),
-                        params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
+                        params.values().data(), params.lengths().data(), params.formats().data(),
+                        detail::undescribed_result_format) == 0) {
     live().throw_send_failure("cannot send the statement");
   }
   if (PQsetSingleRowMode(live().conn) == 0) {

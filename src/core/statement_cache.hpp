@@ -22,7 +22,7 @@ class StatementCache {
     bool changes_session = false;  // detail::may_change_session(sql), worked out once
     unsigned executions = 0;  // so far, prepared or not
     std::string name;         // the server-side name once prepared
-    Format result_format = Format::binary;  // chosen from the result's column types when prepared
+    std::vector<Oid> column_types;  // of its result, described when prepared (detail::result_format_for)
     [[nodiscard]] bool prepared() const noexcept { return !name.empty(); }
   };
 

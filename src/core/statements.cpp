@@ -3,6 +3,7 @@
 #include "connection_impl.hpp"
 
 #include "identifier.hpp"
+#include "result_format.hpp"
 #include "sql_scan.hpp"
 
 #include <fmt/format.h>
@@ -45,47 +46,6 @@ void Connection::Impl::deallocate_pending() {
   session_changed = changed_before;
 }
 
-namespace {
-
-// Types whose text form costs no more than their binary one, to produce or to read.
-bool text_is_as_good(Oid type) {
-  switch (type) {
-    case oid::bool_:
-    case oid::int2:
-    case oid::int4:
-    case oid::int8:
-    case oid::oid:
-    case oid::text:
-    case oid::varchar:
-    case oid::bpchar:
-    case oid::name:
-    case oid::char_:
-    case oid::json:
-    case oid::jsonb:
-    case oid::xml:
-    case oid::unknown:
-    case oid::numeric:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Binary results, except where the columns hold numeric and nothing that binary does better:
-// numeric's binary form is base 10000, which the server builds and pgkit turns back into decimal
-// text, while its text form is what both ends want (measured in bench/: text is the faster choice).
-Format preferred_result_format(const PGresult* description) {
-  bool has_numeric = false;
-  for (int i = 0, n = PQnfields(description); i < n; ++i) {
-    const Oid type = PQftype(description, i);
-    if (!text_is_as_good(type)) return Format::binary;
-    has_numeric = has_numeric || type == oid::numeric;
-  }
-  return has_numeric ? Format::text : Format::binary;
-}
-
-}  // namespace
-
 Result Connection::Impl::parse_and_describe(const std::string& name, const std::string& sql, std::span<const Oid> types) {
   // Parse and Describe in one round trip (pipeline mode).
   if (PQenterPipelineMode(conn) == 0) throw_send_failure("cannot enter pipeline mode");
@@ -124,7 +84,7 @@ void Connection::Impl::prepare_entry(detail::StatementCache::Entry& entry) {
   std::string name = fmt::format("{}{}", detail::automatic_statement_prefix, next_statement++);
   try {
     const Result description = parse_and_describe(name, entry.sql, entry.types);
-    entry.result_format = preferred_result_format(description.data()->result);
+    entry.column_types = detail::column_types_of(description.data()->result);
   } catch (...) {
     cache.remove(entry);
     throw;
@@ -161,7 +121,8 @@ detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, cons
   const auto send_unnamed = [&] {
     const std::string text(sql);
     if (PQsendQueryParams(conn, text.c_str(), static_cast<int>(params.size()), params.types().data(),
-                          params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
+                          params.values().data(), params.lengths().data(), params.formats().data(),
+                          detail::undescribed_result_format) == 0) {
       throw_send_failure("cannot send the statement");
     }
   };
@@ -190,7 +151,7 @@ detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, cons
   }
   if (PQsendQueryPrepared(conn, entry->name.c_str(), static_cast<int>(params.size()), params.values().data(),
                           params.lengths().data(), params.formats().data(),
-                          static_cast<int>(entry->result_format)) == 0) {
+                          static_cast<int>(detail::result_format_for(entry->column_types, conn))) == 0) {
     throw_send_failure("cannot send the statement");
   }
   return entry;
@@ -241,7 +202,8 @@ Result Connection::Impl::run_prepared(const PreparedStatement& statement, const 
   }
   const Params& sent = converted ? *converted : params;
   if (PQsendQueryPrepared(conn, statement.name().c_str(), static_cast<int>(sent.size()), sent.values().data(),
-                          sent.lengths().data(), sent.formats().data(), 1) == 0) {
+                          sent.lengths().data(), sent.formats().data(),
+                          static_cast<int>(detail::result_format_for(statement.column_types(), conn))) == 0) {
     throw_send_failure("cannot send the statement");
   }
   return collect(timeout ? timeout : query_timeout);
@@ -274,7 +236,7 @@ PreparedStatement Connection::prepare(std::string_view name, std::string_view sq
   const PGresult* described = description.data()->result;
   std::vector<Oid> types;
   for (int i = 0, n = PQnparams(described); i < n; ++i) types.push_back(PQparamtype(described, i));
-  return PreparedStatement(name_text, std::move(types));
+  return PreparedStatement(name_text, std::move(types), detail::column_types_of(described));
 }
 
 void Connection::deallocate(const PreparedStatement& statement) {

@@ -1,6 +1,7 @@
 // The slow paths of the built-in types: other source types, text format, arrays, and errors.
 #include <pgkit/datetime.hpp>
 #include <pgkit/describe.hpp>
+#include <pgkit/detail/type_table.hpp>
 #include <pgkit/numeric.hpp>
 #include <pgkit/types.hpp>
 #include <pgkit/uuid.hpp>
@@ -24,67 +25,16 @@ std::string describe_value(const Field& field) {
 
 // The element type of a built-in array type, for text-format arrays (which do not say).
 Oid element_type_of(Oid array_type) {
-  switch (array_type) {
-    case oid::json_array: return oid::json;
-    case oid::bool_array: return oid::bool_;
-    case oid::bytea_array: return oid::bytea;
-    case oid::char_array: return oid::char_;
-    case oid::name_array: return oid::name;
-    case oid::int2_array: return oid::int2;
-    case oid::int4_array: return oid::int4;
-    case oid::text_array: return oid::text;
-    case oid::bpchar_array: return oid::bpchar;
-    case oid::varchar_array: return oid::varchar;
-    case oid::int8_array: return oid::int8;
-    case oid::float4_array: return oid::float4;
-    case oid::float8_array: return oid::float8;
-    case oid::oid_array: return oid::oid;
-    case oid::timestamp_array: return oid::timestamp;
-    case oid::date_array: return oid::date;
-    case oid::time_array: return oid::time;
-    case oid::timestamptz_array: return oid::timestamptz;
-    case oid::interval_array: return oid::interval;
-    case oid::numeric_array: return oid::numeric;
-    case oid::uuid_array: return oid::uuid;
-    case oid::jsonb_array: return oid::jsonb;
-    default: return oid::unspecified;
-  }
+  const auto* type = detail::builtin_type(array_type);
+  return type != nullptr ? type->element : oid::unspecified;
 }
 
-bool is_array_type(Oid type) { return element_type_of(type) != oid::unspecified; }
-
-// Built-in types pgkit knows that are not arrays: their bytes are never read as one, whatever they hold.
+// Built-in types that are not arrays: their bytes are never read as one, whatever they hold. The
+// pseudo types anyarray and anycompatiblearray hold arrays of any element type (pg_stats shows them).
 bool is_known_scalar(Oid type) {
-  switch (type) {
-    case oid::bool_:
-    case oid::bytea:
-    case oid::char_:
-    case oid::name:
-    case oid::int8:
-    case oid::int2:
-    case oid::int4:
-    case oid::text:
-    case oid::oid:
-    case oid::json:
-    case oid::xml:
-    case oid::float4:
-    case oid::float8:
-    case oid::unknown:
-    case oid::bpchar:
-    case oid::varchar:
-    case oid::date:
-    case oid::time:
-    case oid::timestamp:
-    case oid::timestamptz:
-    case oid::interval:
-    case oid::timetz:
-    case oid::numeric:
-    case oid::uuid:
-    case oid::jsonb:
-      return true;
-    default:
-      return false;
-  }
+  const auto* row = detail::builtin_type(type);
+  return row != nullptr && !row->is_array() && row->category != 'A' && type != oid::anyarray &&
+         type != oid::anycompatiblearray;
 }
 
 // A text-format value is parsed only when its type is one whose binary form the C++ type reads too,
@@ -123,23 +73,6 @@ void append_shortest_float(std::string& out, F value, int max_fixed_exponent) {
   out.append(buffer, fixed.ptr);
 }
 
-// Types whose binary form is their text.
-bool binary_is_text(Oid type) {
-  switch (type) {
-    case oid::text:
-    case oid::varchar:
-    case oid::bpchar:
-    case oid::name:
-    case oid::char_:
-    case oid::unknown:
-    case oid::json:
-    case oid::xml:
-      return true;
-    default:
-      return false;
-  }
-}
-
 std::string hex_bytes(std::string_view bytes) {
   static constexpr char digits[] = "0123456789abcdef";
   std::string out = "\\x";
@@ -151,10 +84,12 @@ std::string hex_bytes(std::string_view bytes) {
   return out;
 }
 
-// An element of a rendered array needs quotes when it is empty, NULL-like, or has special characters.
-void append_rendered_element(std::string& out, const std::string& text) {
+// An element of a rendered array needs quotes when it is empty, NULL-like, or has special characters
+// (array_out's rule).
+void append_rendered_element(std::string& out, const std::string& text, char delimiter) {
   const bool needs_quotes = text.empty() || detail::iequals(text, "NULL") ||
-                            text.find_first_of("{},\"\\ \t\n\r\v\f") != std::string::npos;
+                            text.find_first_of("{}\"\\ \t\n\r\v\f") != std::string::npos ||
+                            text.find(delimiter) != std::string::npos;
   if (!needs_quotes) {
     out += text;
     return;
@@ -162,16 +97,29 @@ void append_rendered_element(std::string& out, const std::string& text) {
   detail::append_array_text_element(out, text);
 }
 
+// "[2:3][1:2]=" when any lower bound is not 1, as the server prints it.
+void append_dimension_decoration(std::string& out, const detail::ArrayContents& contents) {
+  if (std::all_of(contents.lower_bounds.begin(), contents.lower_bounds.end(), [](int lb) { return lb == 1; })) return;
+  for (std::size_t i = 0; i < contents.dims.size(); ++i) {
+    const std::int64_t lower = contents.lower_bounds[i];
+    fmt::format_to(std::back_inserter(out), "[{}:{}]", lower, lower + contents.dims[i] - 1);
+  }
+  out.push_back('=');
+}
+
 std::string render_array(const Field& field) {
   detail::ArrayContents contents;
   detail::parse_array(field, -1, contents);
   if (contents.dims.empty()) return "{}";
+  const auto* element_type = contents.elements.empty() ? nullptr : detail::builtin_type(contents.elements[0].type());
+  const char delimiter = element_type != nullptr ? element_type->delimiter : ',';
   std::string out;
+  append_dimension_decoration(out, contents);
   std::size_t next = 0;
   const auto render_level = [&](auto& self, std::size_t level) -> void {
     out.push_back('{');
     for (int i = 0; i < contents.dims[level]; ++i) {
-      if (i > 0) out.push_back(',');
+      if (i > 0) out.push_back(delimiter);
       if (level + 1 < contents.dims.size()) {
         self(self, level + 1);
       } else {
@@ -179,7 +127,7 @@ std::string render_array(const Field& field) {
         if (element.is_null()) {
           out += "NULL";
         } else {
-          append_rendered_element(out, detail::decode_string(element));
+          append_rendered_element(out, detail::decode_string(element), delimiter);
         }
       }
     }
@@ -189,35 +137,69 @@ std::string render_array(const Field& field) {
   return out;
 }
 
-// Text of a binary value of a built-in type; nullopt when the type is not one pgkit renders.
-std::optional<std::string> render_binary(const Field& field) {
+// jsonb and jsonpath: a version byte (1), then the text.
+std::string_view versioned_text(const Field& field) {
+  if (field.size() < 1 || field.data()[0] != 1) {
+    field.fail("std::string", fmt::format("unknown {} binary version", type_name(field.type())));
+  }
+  return field.bytes().substr(1);
+}
+
+// "char": one byte; charout() prints a byte with the high bit set as \ooo, and NUL as nothing.
+std::string character_text(const Field& field) {
+  if (field.size() != 1) field.fail("std::string", "a binary \"char\" is one byte");
+  const auto byte = static_cast<unsigned char>(field.data()[0]);
+  if (byte == 0) return {};
+  if (byte < 0x80) return std::string(1, static_cast<char>(byte));
+  return fmt::format("\\{:03o}", byte);
+}
+
+std::string date_text(const Field& field) {
+  if (field.size() != 4) field.fail("std::string", "a binary date is 4 bytes");
+  const auto days = static_cast<std::int32_t>(detail::load_be32(field.data()));
+  if (days == std::numeric_limits<std::int32_t>::max()) return "infinity";
+  if (days == std::numeric_limits<std::int32_t>::min()) return "-infinity";
   std::string out;
-  switch (field.type()) {
-    case oid::bool_: return std::string(Type<bool>::decode(field) ? "t" : "f");
-    case oid::int2:
-    case oid::int4:
-    case oid::int8:
-    case oid::oid:
+  detail::date_to_text(detail::decode_date(field), out);
+  return out;
+}
+
+// The server's text of a binary value, as the table says pgkit prints it.
+std::string render_binary(const Field& field, const detail::BuiltinType& type) {
+  using detail::Renderer;
+  std::string out;
+  switch (type.renderer) {
+    case Renderer::none: break;
+    case Renderer::text: return std::string(field.bytes());
+    case Renderer::versioned_text: return std::string(versioned_text(field));
+    case Renderer::boolean: return std::string(Type<bool>::decode(field) ? "t" : "f");
+    case Renderer::integer:
       detail::append_integer_text(out, detail::decode_integer(field, std::numeric_limits<std::int64_t>::min(),
                                                               std::numeric_limits<std::int64_t>::max(), "int64"));
       return out;
-    case oid::float4: detail::append_float4_text(out, Type<float>::decode(field)); return out;
-    case oid::float8: detail::append_floating_text(out, Type<double>::decode(field)); return out;
-    case oid::numeric: return detail::decode_numeric(field).str();
-    case oid::uuid: return detail::decode_uuid(field).str();
-    case oid::bytea: return hex_bytes(field.bytes());
-    case oid::date: {
-      detail::date_to_text(detail::decode_date(field), out);
-      return out;
-    }
-    case oid::time: detail::time_to_text(detail::decode_time(field), out); return out;
-    case oid::timestamp:
-    case oid::timestamptz: detail::binary_timestamp_to_text(field, out); return out;
-    case oid::interval: detail::interval_to_text(detail::decode_interval(field), out); return out;
-    default:
-      if (is_array_type(field.type())) return render_array(field);
-      return std::nullopt;
+    case Renderer::float4: detail::append_float4_text(out, Type<float>::decode(field)); return out;
+    case Renderer::float8: detail::append_floating_text(out, Type<double>::decode(field)); return out;
+    case Renderer::numeric: return detail::decode_numeric(field).str();
+    case Renderer::uuid: return detail::decode_uuid(field).str();
+    case Renderer::bytea: return hex_bytes(field.bytes());
+    case Renderer::character: return character_text(field);
+    case Renderer::date: return date_text(field);
+    case Renderer::time: detail::time_to_text(detail::decode_time(field), out); return out;
+    case Renderer::timestamp: detail::binary_timestamp_to_text(field, out); return out;
+    case Renderer::interval: detail::interval_to_text(detail::decode_interval(field), out); return out;
+    case Renderer::array: return render_array(field);
   }
+  field.fail("std::string",
+             "pgkit cannot print this type's binary form (results come in text for such columns, but a binary COPY "
+             "or a binary result asked for elsewhere does not); read it from a text result or cast it to text in SQL");
+}
+
+// Enums, citext and other text-like types of extensions send their text; anything else of a
+// user-defined type (or a catalog's row type) is structured binary, which always holds NUL bytes
+// (lengths, counts).
+bool user_type_text(const Field& field) {
+  return field.type() >= oid::first_normal_object_id && field.bytes().find('\0') == std::string_view::npos &&
+         detail::is_valid_utf8(field.bytes());
 }
 
 }  // namespace
@@ -232,37 +214,9 @@ void Field::fail_null() const {
 }
 
 std::string type_name(Oid type) {
-  switch (type) {
-    case oid::unspecified: return "unspecified type";
-    case oid::bool_: return "boolean";
-    case oid::bytea: return "bytea";
-    case oid::char_: return "\"char\"";
-    case oid::name: return "name";
-    case oid::int8: return "bigint";
-    case oid::int2: return "smallint";
-    case oid::int4: return "integer";
-    case oid::text: return "text";
-    case oid::oid: return "oid";
-    case oid::json: return "json";
-    case oid::xml: return "xml";
-    case oid::float4: return "real";
-    case oid::float8: return "double precision";
-    case oid::unknown: return "unknown";
-    case oid::bpchar: return "character";
-    case oid::varchar: return "character varying";
-    case oid::date: return "date";
-    case oid::time: return "time without time zone";
-    case oid::timestamp: return "timestamp without time zone";
-    case oid::timestamptz: return "timestamp with time zone";
-    case oid::interval: return "interval";
-    case oid::timetz: return "time with time zone";
-    case oid::numeric: return "numeric";
-    case oid::uuid: return "uuid";
-    case oid::jsonb: return "jsonb";
-    default:
-      if (const Oid element = element_type_of(type); element != oid::unspecified) return type_name(element) + "[]";
-      return fmt::format("type {}", type);
-  }
+  if (type == oid::unspecified) return "unspecified type";
+  if (const auto* row = detail::builtin_type(type)) return std::string(row->sql_name);
+  return fmt::format("type {}", type);
 }
 
 namespace detail {
@@ -330,31 +284,21 @@ bool decode_bool(const Field& field) {
 }
 
 std::string_view decode_string_view(const Field& field) {
-  if (!field.is_binary() || binary_is_text(field.type())) return field.bytes();
-  if (field.type() == oid::jsonb) {
-    if (field.size() < 1 || field.data()[0] != 1) field.fail("std::string", "unknown jsonb binary version");
-    return field.bytes().substr(1);
-  }
-  // Enums, citext and other text-like types of extensions send their text; anything else of a
-  // user-defined type is structured binary, which always holds NUL bytes (lengths, counts).
-  if (field.type() >= oid::first_normal_object_id && field.bytes().find('\0') == std::string_view::npos &&
-      is_valid_utf8(field.bytes())) {
+  if (!field.is_binary()) return field.bytes();
+  if (const auto* type = builtin_type(field.type())) {
+    if (type->binary_is_text()) return field.bytes();
+    if (type->renderer == Renderer::versioned_text) return versioned_text(field);
+  } else if (user_type_text(field)) {
     return field.bytes();
   }
   field.fail("std::string_view", "it has no text form to view; read it as std::string, or cast it to text in SQL");
 }
 
 std::string decode_string(const Field& field) {
-  if (field.is_binary() && !binary_is_text(field.type()) && field.type() != oid::jsonb &&
-      field.type() < oid::first_normal_object_id) {
-    if (auto text = render_binary(field)) return std::move(*text);
-    field.fail("std::string", "pgkit has no text form for this type; cast it to text in SQL");
-  }
-  if (field.is_binary() && field.type() >= oid::first_normal_object_id &&
-      (field.bytes().find('\0') != std::string_view::npos || !is_valid_utf8(field.bytes()))) {
-    field.fail("std::string", "its binary form is not text; cast it to text in SQL");
-  }
-  return std::string(decode_string_view(field));
+  if (!field.is_binary()) return std::string(field.bytes());
+  if (const auto* type = builtin_type(field.type())) return render_binary(field, *type);
+  if (!user_type_text(field)) field.fail("std::string", "its binary form is not text; cast it to text in SQL");
+  return std::string(field.bytes());
 }
 
 std::vector<std::byte> decode_bytea(const Field& field) {
@@ -454,6 +398,7 @@ void parse_binary_array(const Field& field, int depth, ArrayContents& out) {
     const auto size = static_cast<std::int32_t>(load_be32(bytes.data() + at));
     if (size < 0) field.fail("std::vector", "invalid array dimension");
     out.dims.push_back(size);
+    out.lower_bounds.push_back(static_cast<std::int32_t>(load_be32(bytes.data() + at + 4)));
     total *= static_cast<std::size_t>(size);
     at += 8;
   }

@@ -1,3 +1,4 @@
+#include <pgkit/detail/type_table.hpp>
 #include <pgkit/json.hpp>
 
 #include <fmt/format.h>
@@ -67,24 +68,16 @@ void dump(const Json& value, std::string& out) {
 
 template <class Json>
 Json parse(const Field& field) {
-  std::string_view text;
-  switch (field.type()) {
-    case oid::json:
-    case oid::text:
-    case oid::varchar:
-    case oid::unknown:
-    case oid::unspecified:
-      text = field.bytes();
-      break;
-    case oid::jsonb:
-      text = field.bytes();
-      if (field.is_binary()) {
-        if (text.empty() || text[0] != 1) field.fail("nlohmann::json", "unknown jsonb binary version");
-        text.remove_prefix(1);
-      }
-      break;
-    default:
-      field.fail("nlohmann::json", "it is not json, jsonb or text");
+  // A document in json, jsonb, or any type whose text is its binary form (text, varchar, ...); text
+  // array elements of unknown types come untyped.
+  const auto* type = detail::builtin_type(field.type());
+  if (field.type() != oid::unspecified && field.type() != oid::jsonb && (type == nullptr || !type->binary_is_text())) {
+    field.fail("nlohmann::json", "it is not json, jsonb or text");
+  }
+  std::string_view text = field.bytes();
+  if (field.type() == oid::jsonb && field.is_binary()) {
+    if (text.empty() || text[0] != 1) field.fail("nlohmann::json", "unknown jsonb binary version");
+    text.remove_prefix(1);
   }
   try {
     return Json::parse(text);

@@ -1,3 +1,4 @@
+#include <pgkit/detail/type_table.hpp>
 #include <pgkit/sql.hpp>
 
 #include "core/identifier.hpp"
@@ -35,21 +36,11 @@ std::string Literal::quote(std::string_view text) {
   return out.append(tag).append(text).append(tag);
 }
 
+// The type's SQL spelling ('...'::timestamp with time zone); nothing for a type left to the server, and
+// for user-defined types, whose names pgkit does not know.
 std::string Literal::cast_for(Oid type) {
-  switch (type) {
-    case oid::unspecified: return "";
-    case oid::numeric: return "::numeric";
-    case oid::uuid: return "::uuid";
-    case oid::bytea: return "::bytea";
-    case oid::date: return "::date";
-    case oid::time: return "::time";
-    case oid::timestamp: return "::timestamp";
-    case oid::timestamptz: return "::timestamptz";
-    case oid::interval: return "::interval";
-    case oid::json: return "::json";
-    case oid::jsonb: return "::jsonb";
-    default: return fmt::format("::{}", type_name(type));
-  }
+  const auto* row = detail::builtin_type(type);
+  return row != nullptr ? fmt::format("::{}", row->sql_name) : std::string();
 }
 
 Placeholder::Placeholder(int number) {

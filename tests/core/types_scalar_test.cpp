@@ -3,6 +3,7 @@
 #include "support/test_server.hpp"
 
 #include <pgkit/connection.hpp>
+#include <pgkit/copy.hpp>
 
 #include <gmock/gmock.h>
 
@@ -19,6 +20,9 @@ namespace {
 
 using pgkit::Bytes;
 using pgkit::ConversionError;
+using pgkit::CopyRows;
+using pgkit::Format;
+using pgkit::Result;
 using pgkit::types_test::echo_binary;
 using pgkit::types_test::echo_text;
 using pgkit::types_test::expect_read_fails;
@@ -415,20 +419,28 @@ TEST_F(TypesTextForm, EveryBuiltInTypeReadsAsItsText) {
   }
 }
 
-// pgkit decodes the binary form of the types it maps to C++ types; for other built-in types (and
-// regclass, or money, whose text needs the catalog or the server's locale) only a text result has their
-// text. Reading one from a binary result must say so, not return bytes.
-TEST_F(TypesTextForm, TypesWithoutABinaryDecoderAskForACastToText) {
+// pgkit asks for text results whenever a column has a type whose binary form it does not read, so
+// these read as the server's text from every statement. A binary value of one (binary COPY gives
+// them) cannot be read as text: the error says so rather than returning bytes.
+TEST_F(TypesTextForm, TypesWithoutABinaryDecoderReadAsTextAndRefuseTheirBinaryForm) {
   for (const std::string_view expression : {"'12:00+05:30'::timetz", "'192.168.0.1/24'::inet", "'(1,2)'::point",
                                             "B'101'::bit(3)", "'[1,5)'::int4range", "'pg_class'::regclass"}) {
-    EXPECT_EQ(read_text<std::string>(conn, expression),
-              conn.query_value<std::string>(fmt::format("SELECT ({})::text", expression)));
+    const std::string server = conn.query_value<std::string>(fmt::format("SELECT ({})::text", expression));
+    EXPECT_EQ(read_text<std::string>(conn, expression), server);
+    const Result prepared = conn.exec(fmt::format("SELECT {}", expression));
+    EXPECT_EQ(prepared.one()[0].format(), Format::text) << expression;
+    EXPECT_EQ(prepared.one()[0].as<std::string>(), server);
+    bool refused = false;
     try {
-      (void)read_binary<std::string>(conn, expression);
-      ADD_FAILURE() << expression << " was read from its binary form";
+      for (const auto& value : CopyRows<std::string>(conn, fmt::format("SELECT {}", expression))) {
+        ADD_FAILURE() << expression << " was read from its binary form as " << value;
+      }
     } catch (const ConversionError& e) {
+      refused = true;
+      EXPECT_THAT(e.what(), HasSubstr("cannot print this type's binary form")) << expression;
       EXPECT_THAT(e.what(), HasSubstr("cast it to text")) << expression;
     }
+    EXPECT_TRUE(refused) << expression;
   }
 }
 
