@@ -53,6 +53,7 @@ inline constexpr Oid time_array = 1183;
 inline constexpr Oid timestamptz_array = 1185;
 inline constexpr Oid interval_array = 1187;
 inline constexpr Oid numeric_array = 1231;
+inline constexpr Oid timetz_array = 1270;
 inline constexpr Oid uuid_array = 2951;
 inline constexpr Oid jsonb_array = 3807;
 

@@ -44,6 +44,7 @@ Oid element_type_of(Oid array_type) {
     case oid::time_array: return oid::time;
     case oid::timestamptz_array: return oid::timestamptz;
     case oid::interval_array: return oid::interval;
+    case oid::timetz_array: return oid::timetz;
     case oid::numeric_array: return oid::numeric;
     case oid::uuid_array: return oid::uuid;
     case oid::jsonb_array: return oid::jsonb;
@@ -214,6 +215,7 @@ std::optional<std::string> render_binary(const Field& field) {
     case oid::timestamp:
     case oid::timestamptz: detail::binary_timestamp_to_text(field, out); return out;
     case oid::interval: detail::interval_to_text(detail::decode_interval(field), out); return out;
+    case oid::timetz: detail::timetz_to_text(detail::decode_timetz(field), out); return out;
     default:
       if (is_array_type(field.type())) return render_array(field);
       return std::nullopt;
@@ -463,12 +465,12 @@ void parse_binary_array(const Field& field, int depth, ArrayContents& out) {
     const auto length = static_cast<std::int32_t>(load_be32(bytes.data() + at));
     at += 4;
     if (length < 0) {
-      out.elements.push_back(Field::null(element_type, Format::binary, field.column()));
+      out.elements.push_back(Field::null(element_type, Format::binary, field.column(), field.text_settings()));
       continue;
     }
     need(at, static_cast<std::size_t>(length));
     out.elements.emplace_back(bytes.data() + at, static_cast<std::size_t>(length), element_type, Format::binary,
-                              field.column());
+                              field.column(), field.text_settings());
     at += static_cast<std::size_t>(length);
   }
 }
@@ -497,9 +499,10 @@ class TextArrayParser {
     out_.elements.reserve(spans_.size());
     for (const auto& [offset, length] : spans_) {
       if (offset == std::string::npos) {
-        out_.elements.push_back(Field::null(element_type, Format::text, field_.column()));
+        out_.elements.push_back(Field::null(element_type, Format::text, field_.column(), field_.text_settings()));
       } else {
-        out_.elements.emplace_back(out_.storage.data() + offset, length, element_type, Format::text, field_.column());
+        out_.elements.emplace_back(out_.storage.data() + offset, length, element_type, Format::text, field_.column(),
+                                   field_.text_settings());
       }
     }
   }
