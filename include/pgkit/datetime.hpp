@@ -3,11 +3,14 @@
 //   timestamp    <-> std::chrono::local_time<D> (a wall-clock time with no zone)
 //   date         <-> std::chrono::year_month_day, sys_days, local_days
 //   time         <-> std::chrono::hh_mm_ss<D>
+//   timetz       <-> pgkit::TimeTz (a time of day and its UTC offset)
 //   interval     <-> pgkit::Interval (exact), or std::chrono::duration when it has no months
 // PostgreSQL keeps microseconds: finer C++ values are floored to the microsecond when sent, and a value
 // read into a coarser duration must be exact, or ConversionError says what would be lost. Timestamps'
 // 'infinity' and '-infinity' map to time_point::max() and ::min() (both ways); a value outside what the
 // C++ type can hold (system_clock's nanoseconds end in 2262) is a ConversionError, never a wrap.
+// Text results are read as the server wrote them: under any DateStyle, IntervalStyle and TimeZone of the
+// session when the result was made (docs/driver.md, "Dates and times as text").
 #pragma once
 
 #include <pgkit/types.hpp>
@@ -30,6 +33,14 @@ struct Interval {
   friend bool operator==(const Interval&, const Interval&) = default;
 };
 
+// PostgreSQL's time with time zone: a time of day with the UTC offset it was written with. Having no
+// date, it knows nothing of daylight saving time: the offset is fixed.
+struct TimeTz {
+  std::chrono::microseconds time_of_day{};  // 00:00:00 to 24:00:00
+  std::chrono::seconds utc_offset{};        // east of UTC, as ISO 8601 counts: +05:45 is 20700 s; below 16 h
+  friend bool operator==(const TimeTz&, const TimeTz&) = default;
+};
+
 namespace detail {
 
 inline constexpr std::int64_t timestamp_infinity = std::numeric_limits<std::int64_t>::max();
@@ -50,6 +61,9 @@ std::int64_t decode_time(const Field& field);  // microseconds since midnight
 void time_to_text(std::int64_t microseconds, std::string& out);
 Interval decode_interval(const Field& field);
 void interval_to_text(const Interval& value, std::string& out);
+TimeTz decode_timetz(const Field& field);
+void encode_timetz(const TimeTz& value, std::string& out);
+void timetz_to_text(const TimeTz& value, std::string& out);
 [[noreturn]] void throw_out_of_range(std::string_view what);
 
 // `d` in whole microseconds, floored; throws when that does not fit in 64 bits.
@@ -197,6 +211,16 @@ struct Type<std::chrono::hh_mm_ss<Duration>> {
     }
     return std::chrono::hh_mm_ss<Duration>(d);
   }
+};
+
+template <>
+struct Type<TimeTz> {
+  static constexpr Oid oid = oid::timetz;
+  static constexpr Oid array_oid = oid::timetz_array;
+  static constexpr Format format = Format::binary;
+  static void encode(const TimeTz& value, std::string& out) { detail::encode_timetz(value, out); }
+  static void to_text(const TimeTz& value, std::string& out) { detail::timetz_to_text(value, out); }
+  static TimeTz decode(const Field& field) { return detail::decode_timetz(field); }
 };
 
 template <>

@@ -34,15 +34,21 @@ namespace pgkit {
 
 enum class Format : int { text = 0, binary = 1 };
 
+namespace detail {
+struct TextSettings;  // the session's DateStyle, IntervalStyle and TimeZone (src/core/text_settings.hpp)
+}  // namespace detail
+
 // One value of a result (or an array element): a view of the bytes the server sent, valid while the
 // Result it came from lives.
 class Field {
  public:
   Field() = default;
-  Field(const char* data, std::size_t size, Oid type, Format format, std::string_view column = {}) noexcept
-      : data_(data), size_(size), type_(type), format_(format), column_(column) {}
-  static Field null(Oid type, Format format, std::string_view column = {}) noexcept {
-    return Field(nullptr, 0, type, format, column);
+  Field(const char* data, std::size_t size, Oid type, Format format, std::string_view column = {},
+        const detail::TextSettings* settings = nullptr) noexcept
+      : data_(data), size_(size), type_(type), format_(format), column_(column), settings_(settings) {}
+  static Field null(Oid type, Format format, std::string_view column = {},
+                    const detail::TextSettings* settings = nullptr) noexcept {
+    return Field(nullptr, 0, type, format, column, settings);
   }
 
   [[nodiscard]] bool is_null() const noexcept { return data_ == nullptr; }
@@ -54,6 +60,9 @@ class Field {
   [[nodiscard]] bool is_binary() const noexcept { return format_ == Format::binary; }
   // The column's name, for messages; empty for values that are not columns.
   [[nodiscard]] std::string_view column() const noexcept { return column_; }
+  // How the server wrote text values: the session's settings when the result was made, shared by its
+  // fields (and their array elements); null for values read under the server's defaults.
+  [[nodiscard]] const detail::TextSettings* text_settings() const noexcept { return settings_; }
 
   // The value as T. NULL reads as std::nullopt into std::optional<T>, and throws UnexpectedNull otherwise.
   template <class T>
@@ -70,6 +79,7 @@ class Field {
   Oid type_ = oid::unspecified;
   Format format_ = Format::text;
   std::string_view column_;
+  const detail::TextSettings* settings_ = nullptr;
 };
 
 // A readable name for a type OID ("integer", "timestamp with time zone", or "type 16390").

@@ -417,6 +417,8 @@ class CopyReaderImpl::State {
   std::vector<std::string> names;
   std::vector<ResultColumn> columns;
   std::vector<Field> fields;
+  // The session's text settings, for rows read as strings (binary values rendered as the server would).
+  std::shared_ptr<const TextSettings> settings = conn.text_settings.capture(conn.conn);
   // Unparsed bytes: a view into the current message (the server sends one message per row, so rows
   // are parsed in place), or into `pending` when a row was split across messages.
   std::string_view window;
@@ -525,7 +527,7 @@ const Field* CopyReaderImpl::next() {
         const auto length = static_cast<std::int32_t>(load_be32(data.data() + at));
         at += 4;
         if (length < 0) {
-          s.fields[i] = Field::null(s.columns[i].type, Format::binary, s.columns[i].name);
+          s.fields[i] = Field::null(s.columns[i].type, Format::binary, s.columns[i].name, s.settings.get());
           continue;
         }
         if (!have(static_cast<std::size_t>(length))) {
@@ -533,7 +535,7 @@ const Field* CopyReaderImpl::next() {
           break;
         }
         s.fields[i] = Field(data.data() + at, static_cast<std::size_t>(length), s.columns[i].type, Format::binary,
-                            s.columns[i].name);
+                            s.columns[i].name, s.settings.get());
         at += static_cast<std::size_t>(length);
       }
       if (complete) {

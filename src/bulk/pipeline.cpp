@@ -50,12 +50,12 @@ std::int64_t affected(const PGresult* result) {
 // transaction, so a failure also undoes the group's earlier statements: they are marked rolled back.
 class OutcomeSink final : public detail::PipelineSink {
  public:
-  OutcomeSink(std::vector<PipelineOutcome>& outcomes, bool implicit_transactions)
-      : outcomes_(outcomes), implicit_(implicit_transactions) {}
+  OutcomeSink(std::vector<PipelineOutcome>& outcomes, bool implicit_transactions, Connection::Impl& conn)
+      : outcomes_(outcomes), implicit_(implicit_transactions), conn_(conn) {}
 
   void on_result(std::size_t tag, PGresult* result) override {
     outcomes_[tag].status = PipelineStatus::succeeded;
-    outcomes_[tag].result = detail::make_result(result);
+    outcomes_[tag].result = detail::make_result(result, conn_.text_settings.capture(conn_.conn));
     group_.push_back(tag);
   }
   void on_failure(std::size_t tag, std::shared_ptr<Diagnostics> diagnostics) override {
@@ -82,6 +82,7 @@ class OutcomeSink final : public detail::PipelineSink {
  private:
   std::vector<PipelineOutcome>& outcomes_;
   bool implicit_;
+  Connection::Impl& conn_;
   std::vector<std::size_t> group_;  // statements of the open group that succeeded so far
   std::optional<std::size_t> failed_;
 };
@@ -91,7 +92,7 @@ class OutcomeSink final : public detail::PipelineSink {
 // Declared in this order so that the engine (which drains into the sink) goes first.
 struct Pipeline::State {
   State(Connection& conn, const PipelineOptions& options)
-      : sink(outcomes, !in_explicit_transaction(conn)),
+      : sink(outcomes, !in_explicit_transaction(conn), conn.impl()),
         engine(conn.impl(), sink, options.limits, options.timeout) {}
   std::vector<PipelineOutcome> outcomes;
   OutcomeSink sink;

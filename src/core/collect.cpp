@@ -25,8 +25,8 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
   std::exception_ptr visitor_failure;
   const auto visit = [&](PGresult* result, bool is_row) {
     const bool first = row_columns.empty();
-    if (first) row_columns.read(result);
-    const detail::ResultData data(result, row_columns.columns());  // owns and clears the result
+    if (first) row_columns.read(result, text_settings.capture(conn));
+    const detail::ResultData data(result, row_columns);  // owns and clears the result
     if (visitor_failure) return;
     try {
       if (first) visitor->on_columns(data);
@@ -113,7 +113,7 @@ Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeou
   }
   if (visitor != nullptr) return Result();
   if (!last) throw InterfaceError("the server returned no result");
-  return detail::make_result(last.release());
+  return detail::make_result(last.release(), text_settings.capture(conn));
 }
 
 // A statement set client_encoding to something else: every later string would be read and written

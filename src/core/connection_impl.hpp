@@ -7,6 +7,7 @@
 #include "result_data.hpp"
 #include "session_state.hpp"
 #include "statement_cache.hpp"
+#include "text_settings.hpp"
 
 #include <libpq-fe.h>
 
@@ -137,6 +138,7 @@ struct Connection::Impl {
   std::string broken_reason;
   bool streaming = false;   // a RowStream owns the connection
   bool in_pipeline = false; // a Pipeline owns the connection
+  detail::TextSettingsCache text_settings;  // what results carry: how the server writes dates as text
 
   // What a pool needs to know before lending the connection again. Cleared by the pool.
   bool used = false;               // a statement ran

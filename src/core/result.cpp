@@ -8,7 +8,11 @@
 namespace pgkit {
 namespace detail {
 
-ResultData::ResultData(PGresult* res) : result(res), rows(static_cast<std::size_t>(PQntuples(res))) {
+ResultData::ResultData(PGresult* res, std::shared_ptr<const TextSettings> text_settings)
+    : result(res),
+      rows(static_cast<std::size_t>(PQntuples(res))),
+      own_settings(std::move(text_settings)),
+      settings(own_settings.get()) {
   const int count = PQnfields(res);
   own_columns.reserve(static_cast<std::size_t>(count));
   for (int i = 0; i < count; ++i) {
@@ -17,7 +21,8 @@ ResultData::ResultData(PGresult* res) : result(res), rows(static_cast<std::size_
   columns = own_columns;
 }
 
-void ColumnsCopy::read(const PGresult* result) {
+void ColumnsCopy::read(const PGresult* result, std::shared_ptr<const TextSettings> text_settings) {
+  settings_ = std::move(text_settings);
   const int count = PQnfields(result);
   names_.clear();
   columns_.clear();
@@ -38,21 +43,26 @@ Field field_at(const ResultData& data, std::size_t row, std::size_t column) {
   const int r = static_cast<int>(row);
   const int c = static_cast<int>(column);
   const int length = PQgetlength(data.result, r, c);
-  if (length == 0 && PQgetisnull(data.result, r, c) != 0) return Field::null(info.type, info.format, info.name);
-  return Field(PQgetvalue(data.result, r, c), static_cast<std::size_t>(length), info.type, info.format, info.name);
+  if (length == 0 && PQgetisnull(data.result, r, c) != 0) {
+    return Field::null(info.type, info.format, info.name, data.settings);
+  }
+  return Field(PQgetvalue(data.result, r, c), static_cast<std::size_t>(length), info.type, info.format, info.name,
+               data.settings);
 }
 
 void fields_at(const ResultData& data, std::size_t row, std::span<const std::size_t> columns, Field* out) {
   const int r = static_cast<int>(row);
   PGresult* const result = data.result;
+  const TextSettings* const settings = data.settings;
   for (const std::size_t column : columns) {
     const ResultColumn& info = data.columns[column];  // the readers found these columns in this result
     const int c = static_cast<int>(column);
     // Only a zero-length value can be NULL, so most fields skip the PQgetisnull call.
     const int length = PQgetlength(result, r, c);
     *out++ = (length == 0 && PQgetisnull(result, r, c) != 0)
-                 ? Field::null(info.type, info.format, info.name)
-                 : Field(PQgetvalue(result, r, c), static_cast<std::size_t>(length), info.type, info.format, info.name);
+                 ? Field::null(info.type, info.format, info.name, settings)
+                 : Field(PQgetvalue(result, r, c), static_cast<std::size_t>(length), info.type, info.format, info.name,
+                         settings);
   }
 }
 

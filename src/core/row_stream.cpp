@@ -50,7 +50,7 @@ void RowStream::advance() {
   auto& impl = conn_->impl();
   PGresult* result = PQgetResult(impl.conn);
   if (result != nullptr && PQresultStatus(result) == PGRES_SINGLE_TUPLE) {
-    current_ = detail::make_result(result);
+    current_ = detail::make_result(result, impl.text_settings.capture(impl.conn));
     ++rows_read_;
     return;
   }

@@ -187,6 +187,7 @@ std::string render_binary(const Field& field, const detail::BuiltinType& type) {
     case Renderer::time: detail::time_to_text(detail::decode_time(field), out); return out;
     case Renderer::timestamp: detail::binary_timestamp_to_text(field, out); return out;
     case Renderer::interval: detail::interval_to_text(detail::decode_interval(field), out); return out;
+    case Renderer::timetz: detail::timetz_to_text(detail::decode_timetz(field), out); return out;
     case Renderer::array: return render_array(field);
   }
   field.fail("std::string",
@@ -408,12 +409,12 @@ void parse_binary_array(const Field& field, int depth, ArrayContents& out) {
     const auto length = static_cast<std::int32_t>(load_be32(bytes.data() + at));
     at += 4;
     if (length < 0) {
-      out.elements.push_back(Field::null(element_type, Format::binary, field.column()));
+      out.elements.push_back(Field::null(element_type, Format::binary, field.column(), field.text_settings()));
       continue;
     }
     need(at, static_cast<std::size_t>(length));
     out.elements.emplace_back(bytes.data() + at, static_cast<std::size_t>(length), element_type, Format::binary,
-                              field.column());
+                              field.column(), field.text_settings());
     at += static_cast<std::size_t>(length);
   }
 }
@@ -442,9 +443,10 @@ class TextArrayParser {
     out_.elements.reserve(spans_.size());
     for (const auto& [offset, length] : spans_) {
       if (offset == std::string::npos) {
-        out_.elements.push_back(Field::null(element_type, Format::text, field_.column()));
+        out_.elements.push_back(Field::null(element_type, Format::text, field_.column(), field_.text_settings()));
       } else {
-        out_.elements.emplace_back(out_.storage.data() + offset, length, element_type, Format::text, field_.column());
+        out_.elements.emplace_back(out_.storage.data() + offset, length, element_type, Format::text, field_.column(),
+                                   field_.text_settings());
       }
     }
   }

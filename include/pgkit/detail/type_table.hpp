@@ -29,6 +29,7 @@ enum class Renderer : std::uint8_t {
   time,
   timestamp,  // timestamp and timestamptz (in UTC)
   interval,
+  timetz,  // time of day and UTC offset
   array,  // element by element, with dimensions and lower bounds
 };
 
