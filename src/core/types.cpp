@@ -151,10 +151,12 @@ std::string hex_bytes(std::string_view bytes) {
   return out;
 }
 
-// An element of a rendered array needs quotes when it is empty, NULL-like, or has special characters.
-void append_rendered_element(std::string& out, const std::string& text) {
+// An element of a rendered array needs quotes when it is empty, NULL-like, or has special characters
+// (the array's delimiter among them: ',' for most types, ';' for box).
+void append_rendered_element(std::string& out, const std::string& text, char delimiter) {
   const bool needs_quotes = text.empty() || detail::iequals(text, "NULL") ||
-                            text.find_first_of("{},\"\\ \t\n\r\v\f") != std::string::npos;
+                            text.find_first_of("{}\"\\ \t\n\r\v\f") != std::string::npos ||
+                            text.find(delimiter) != std::string::npos;
   if (!needs_quotes) {
     out += text;
     return;
@@ -162,16 +164,28 @@ void append_rendered_element(std::string& out, const std::string& text) {
   detail::append_array_text_element(out, text);
 }
 
+// "[0:1][1:2]": the dimensions with their bounds, as the server writes them before such an array.
+std::string array_decoration(const detail::ArrayContents& contents) {
+  std::string out;
+  for (std::size_t i = 0; i < contents.dims.size(); ++i) {
+    const std::int64_t upper = std::int64_t{contents.lower_bounds[i]} + contents.dims[i] - 1;
+    fmt::format_to(std::back_inserter(out), "[{}:{}]", contents.lower_bounds[i], upper);
+  }
+  return out;
+}
+
 std::string render_array(const Field& field) {
   detail::ArrayContents contents;
   detail::parse_array(field, -1, contents);
   if (contents.dims.empty()) return "{}";
   std::string out;
+  if (!contents.default_lower_bounds()) out = array_decoration(contents) + "=";
+  const char delimiter = detail::array_delimiter(element_type_of(field.type()));
   std::size_t next = 0;
   const auto render_level = [&](auto& self, std::size_t level) -> void {
     out.push_back('{');
     for (int i = 0; i < contents.dims[level]; ++i) {
-      if (i > 0) out.push_back(',');
+      if (i > 0) out.push_back(delimiter);
       if (level + 1 < contents.dims.size()) {
         self(self, level + 1);
       } else {
@@ -179,7 +193,7 @@ std::string render_array(const Field& field) {
         if (element.is_null()) {
           out += "NULL";
         } else {
-          append_rendered_element(out, detail::decode_string(element));
+          append_rendered_element(out, detail::decode_string(element), delimiter);
         }
       }
     }
@@ -454,6 +468,7 @@ void parse_binary_array(const Field& field, int depth, ArrayContents& out) {
     const auto size = static_cast<std::int32_t>(load_be32(bytes.data() + at));
     if (size < 0) field.fail("std::vector", "invalid array dimension");
     out.dims.push_back(size);
+    out.lower_bounds.push_back(static_cast<std::int32_t>(load_be32(bytes.data() + at + 4)));
     total *= static_cast<std::size_t>(size);
     at += 8;
   }
@@ -476,14 +491,15 @@ void parse_binary_array(const Field& field, int depth, ArrayContents& out) {
 // Text arrays: {1,2,NULL}, {"a b","c\"d"}, {{1,2},{3,4}}, optionally "[0:1]={...}".
 class TextArrayParser {
  public:
-  TextArrayParser(const Field& field, ArrayContents& out) : field_(field), text_(field.bytes()), out_(out) {}
+  TextArrayParser(const Field& field, ArrayContents& out)
+      : field_(field),
+        text_(field.bytes()),
+        out_(out),
+        element_type_(element_type_of(field.type())),
+        delimiter_(array_delimiter(element_type_)) {}
 
   void parse(int depth) {
-    if (!text_.empty() && text_[0] == '[') {
-      const auto eq = text_.find('=');
-      if (eq == std::string_view::npos) fail("invalid dimension decoration");
-      pos_ = eq + 1;
-    }
+    const std::vector<std::pair<int, int>> decoration = parse_decoration();
     skip_space();
     if (text_.substr(pos_) == "{}") return;  // empty array: no dimensions
     parse_level(0);
@@ -493,7 +509,18 @@ class TextArrayParser {
       fail(fmt::format("the array has {} dimension{} but the C++ type has {}", out_.dims.size(),
                        out_.dims.size() == 1 ? "" : "s", depth));
     }
-    const Oid element_type = element_type_of(field_.type());
+    out_.lower_bounds.assign(out_.dims.size(), 1);
+    if (!decoration.empty()) {
+      if (decoration.size() != out_.dims.size()) fail("the dimension decoration does not match the array");
+      for (std::size_t i = 0; i < decoration.size(); ++i) {
+        const auto [lower, upper] = decoration[i];
+        if (static_cast<std::int64_t>(upper) - lower + 1 != out_.dims[i]) {
+          fail("the dimension decoration does not match the array");
+        }
+        out_.lower_bounds[i] = lower;
+      }
+    }
+    const Oid element_type = element_type_;
     out_.elements.reserve(spans_.size());
     for (const auto& [offset, length] : spans_) {
       if (offset == std::string::npos) {
@@ -509,6 +536,39 @@ class TextArrayParser {
 
   void skip_space() {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])) != 0) ++pos_;
+  }
+
+  // "[lower:upper]" (or "[upper]", lower 1) per dimension, then '=': what the server prints before
+  // an array whose lower bounds are not all 1.
+  std::vector<std::pair<int, int>> parse_decoration() {
+    std::vector<std::pair<int, int>> bounds;
+    const auto number = [&]() {
+      int value = 0;
+      const auto [ptr, ec] = std::from_chars(text_.data() + pos_, text_.data() + text_.size(), value);
+      if (ec != std::errc()) fail("invalid dimension decoration");
+      pos_ = static_cast<std::size_t>(ptr - text_.data());
+      return value;
+    };
+    skip_space();
+    while (pos_ < text_.size() && text_[pos_] == '[') {
+      ++pos_;
+      int lower = 1;
+      int upper = number();
+      if (pos_ < text_.size() && text_[pos_] == ':') {
+        ++pos_;
+        lower = upper;
+        upper = number();
+      }
+      if (pos_ >= text_.size() || text_[pos_] != ']') fail("invalid dimension decoration");
+      ++pos_;
+      bounds.emplace_back(lower, upper);
+    }
+    if (!bounds.empty()) {
+      skip_space();
+      if (pos_ >= text_.size() || text_[pos_] != '=') fail("invalid dimension decoration");
+      ++pos_;
+    }
+    return bounds;
   }
 
   void parse_level(std::size_t level) {
@@ -527,7 +587,7 @@ class TextArrayParser {
       ++count;
       skip_space();
       if (pos_ >= text_.size()) fail("unterminated array");
-      if (text_[pos_] == ',') {
+      if (text_[pos_] == delimiter_) {
         ++pos_;
         continue;
       }
@@ -535,7 +595,7 @@ class TextArrayParser {
         ++pos_;
         break;
       }
-      fail("expected ',' or '}'");
+      fail(fmt::format("expected '{}' or '}}'", delimiter_));
     }
     if (out_.dims.size() <= level) {
       out_.dims.resize(level + 1, -1);
@@ -565,7 +625,7 @@ class TextArrayParser {
       return;
     }
     const std::size_t start = pos_;
-    while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}') {
+    while (pos_ < text_.size() && text_[pos_] != delimiter_ && text_[pos_] != '}') {
       if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
       ++pos_;
     }
@@ -585,6 +645,8 @@ class TextArrayParser {
   const Field& field_;
   std::string_view text_;
   ArrayContents& out_;
+  Oid element_type_;
+  char delimiter_;
   std::size_t pos_ = 0;
   std::vector<std::pair<std::size_t, std::size_t>> spans_;  // element offset/length in storage (npos: NULL)
 };
@@ -608,6 +670,23 @@ void begin_binary_array(std::string& out, std::span<const int> dims, bool has_nu
     append_be32(out, static_cast<std::uint32_t>(size));
     append_be32(out, 1);  // lower bound
   }
+}
+
+void begin_binary_array(std::string& out, std::span<const int> dims, std::span<const int> lower_bounds, bool has_null,
+                        Oid element_type) {
+  append_be32(out, static_cast<std::uint32_t>(dims.size()));
+  append_be32(out, has_null ? 1u : 0u);
+  append_be32(out, element_type);
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    append_be32(out, static_cast<std::uint32_t>(dims[i]));
+    append_be32(out, static_cast<std::uint32_t>(lower_bounds[i]));
+  }
+}
+
+void fail_lower_bounds(const Field& field, const ArrayContents& contents) {
+  field.fail("std::vector", fmt::format("the array's subscripts start at {} (not 1), which a std::vector would lose; "
+                                        "read it as pgkit::Array<T> (<pgkit/array.hpp>), which keeps them",
+                                        array_decoration(contents)));
 }
 
 void append_array_text_element(std::string& out, std::optional<std::string_view> text) {
