@@ -22,6 +22,27 @@ std::string describe_value(const Field& field) {
   return field.column().empty() ? std::string("a value") : fmt::format("column \"{}\"", field.column());
 }
 
+// oid and the reg* types: an object's unsigned 32-bit identifier (the reg* types print it as a name).
+bool is_object_identifier(Oid type) {
+  switch (type) {
+    case oid::oid:
+    case oid::regproc:
+    case oid::regprocedure:
+    case oid::regoper:
+    case oid::regoperator:
+    case oid::regclass:
+    case oid::regtype:
+    case oid::regconfig:
+    case oid::regdictionary:
+    case oid::regnamespace:
+    case oid::regrole:
+    case oid::regcollation:
+      return true;
+    default:
+      return false;
+  }
+}
+
 // The element type of a built-in array type, for text-format arrays (which do not say).
 Oid element_type_of(Oid array_type) {
   switch (array_type) {
@@ -95,6 +116,25 @@ void require_text_source(const Field& field, std::initializer_list<Oid> accepted
                          std::string_view reason) {
   if (field.type() == oid::unspecified) return;
   if (std::find(accepted.begin(), accepted.end(), field.type()) == accepted.end()) field.fail(target, reason);
+}
+
+// A numeric's canonical text ("-12", "12.000") as an integer, when it has no fraction and fits int64.
+std::int64_t integral_numeric(const Field& field, std::string_view text, std::string_view target) {
+  const auto point = text.find('.');
+  const std::string_view whole = text.substr(0, point);
+  if (point != std::string_view::npos && text.find_first_not_of('0', point + 1) != std::string_view::npos) {
+    field.fail(target, fmt::format("{} is not a whole number (read it as pgkit::Decimal or double)", text));
+  }
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(whole.data(), whole.data() + whole.size(), value);
+  if (error == std::errc::result_out_of_range) {
+    field.fail(target, fmt::format("{} is out of range ({}..{})", text, std::numeric_limits<std::int64_t>::min(),
+                                   std::numeric_limits<std::int64_t>::max()));
+  }
+  if (error != std::errc() || end != whole.data() + whole.size() || whole.empty()) {
+    field.fail(target, fmt::format("{} is not a whole number (read it as pgkit::Decimal or double)", text));
+  }
+  return value;
 }
 
 // PostgreSQL's float output (extra_float_digits = 1, the default): the shortest text that reads back
@@ -288,11 +328,24 @@ std::int64_t decode_integer(const Field& field, std::int64_t min, std::int64_t m
       case oid::int2: value = static_cast<std::int16_t>(load_be16(field.data())); break;
       case oid::int4: value = static_cast<std::int32_t>(load_be32(field.data())); break;
       case oid::int8: value = static_cast<std::int64_t>(load_be64(field.data())); break;
-      case oid::oid: value = load_be32(field.data()); break;
-      default: field.fail(target, "it is not an integer type");
+      case oid::numeric: value = integral_numeric(field, decode_numeric(field).str(), target); break;
+      default:
+        if (!is_object_identifier(field.type())) field.fail(target, "it is not an integer type");
+        value = load_be32(field.data());
     }
+  } else if (field.type() == oid::numeric) {
+    value = integral_numeric(field, field.bytes(), target);
   } else {
-    require_text_source(field, {oid::int2, oid::int4, oid::int8, oid::oid}, target, "it is not an integer type");
+    if (field.type() != oid::unspecified && !is_object_identifier(field.type())) {
+      require_text_source(field, {oid::int2, oid::int4, oid::int8}, target, "it is not an integer type");
+    }
+    if (is_object_identifier(field.type()) && field.bytes() == "-") return 0;  // how reg* types print oid 0
+    if (field.type() != oid::oid && is_object_identifier(field.type()) && !field.bytes().empty() &&
+        (field.bytes()[0] < '0' || field.bytes()[0] > '9')) {
+      field.fail(target, fmt::format("{} prints a name ('{}'), not its number; cast it to oid in SQL "
+                                     "(value::oid) to read the number",
+                                     type_name(field.type()), field.bytes()));
+    }
     const char* begin = field.data();
     const char* end = begin + field.size();
     const auto [ptr, ec] = std::from_chars(begin, end, value);
