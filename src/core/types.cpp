@@ -1,7 +1,11 @@
 // The slow paths of the built-in types: other source types, text format, arrays, and errors.
+#include <pgkit/bits.hpp>
 #include <pgkit/datetime.hpp>
 #include <pgkit/describe.hpp>
+#include <pgkit/geometry.hpp>
+#include <pgkit/network.hpp>
 #include <pgkit/numeric.hpp>
+#include <pgkit/range.hpp>
 #include <pgkit/types.hpp>
 #include <pgkit/uuid.hpp>
 
@@ -68,7 +72,39 @@ Oid element_type_of(Oid array_type) {
     case oid::numeric_array: return oid::numeric;
     case oid::uuid_array: return oid::uuid;
     case oid::jsonb_array: return oid::jsonb;
-    default: return oid::unspecified;
+    // --- issue 11 "decoders": the generated type table replaces these
+    case oid::inet_array: return oid::inet;
+    case oid::cidr_array: return oid::cidr;
+    case oid::macaddr_array: return oid::macaddr;
+    case oid::macaddr8_array: return oid::macaddr8;
+    case oid::money_array: return oid::money;
+    case oid::bit_array: return oid::bit;
+    case oid::varbit_array: return oid::varbit;
+    case oid::point_array: return oid::point;
+    case oid::line_array: return oid::line;
+    case oid::lseg_array: return oid::lseg;
+    case oid::box_array: return oid::box;
+    case oid::path_array: return oid::path;
+    case oid::polygon_array: return oid::polygon;
+    case oid::circle_array: return oid::circle;
+    case oid::regproc_array: return oid::regproc;
+    case oid::regprocedure_array: return oid::regprocedure;
+    case oid::regoper_array: return oid::regoper;
+    case oid::regoperator_array: return oid::regoperator;
+    case oid::regclass_array: return oid::regclass;
+    case oid::regtype_array: return oid::regtype;
+    case oid::regconfig_array: return oid::regconfig;
+    case oid::regdictionary_array: return oid::regdictionary;
+    case oid::regnamespace_array: return oid::regnamespace;
+    case oid::regrole_array: return oid::regrole;
+    case oid::regcollation_array: return oid::regcollation;
+    default:
+      for (const detail::RangeTypes& types : detail::builtin_range_types) {
+        if (types.range_array == array_type) return types.range;
+        if (types.multirange_array == array_type) return types.multirange;
+      }
+      return oid::unspecified;
+    // --- end "decoders"
   }
 }
 
@@ -102,9 +138,28 @@ bool is_known_scalar(Oid type) {
     case oid::numeric:
     case oid::uuid:
     case oid::jsonb:
+    // --- issue 11 "decoders": the generated type table replaces these
+    case oid::inet:
+    case oid::cidr:
+    case oid::macaddr:
+    case oid::macaddr8:
+    case oid::money:
+    case oid::bit:
+    case oid::varbit:
+    case oid::point:
+    case oid::line:
+    case oid::lseg:
+    case oid::box:
+    case oid::path:
+    case oid::polygon:
+    case oid::circle:
       return true;
     default:
-      return false;
+      for (const detail::RangeTypes& types : detail::builtin_range_types) {
+        if (types.range == type || types.multirange == type) return true;
+      }
+      return is_object_identifier(type);
+    // --- end "decoders"
   }
 }
 
@@ -243,6 +298,66 @@ std::string render_array(const Field& field) {
   return out;
 }
 
+// The text of a value of a type pgkit decodes, by its Type<T>.
+template <class T>
+std::string text_of(const Field& field) {
+  std::string out;
+  Type<T>::to_text(Type<T>::decode(field), out);
+  return out;
+}
+
+// A range's text, each bound rendered by its own type (so a daterange follows what dates print).
+std::string render_range(const Field& field) {
+  detail::RangeParts parts;
+  detail::parse_range(field, "std::string", parts);
+  if ((parts.flags & detail::range_empty) != 0) return "empty";
+  std::string out((parts.flags & detail::range_lower_inclusive) != 0 ? "[" : "(");
+  if (parts.lower) detail::append_range_bound_text(out, detail::decode_string(*parts.lower));
+  out.push_back(',');
+  if (parts.upper) detail::append_range_bound_text(out, detail::decode_string(*parts.upper));
+  out.push_back((parts.flags & detail::range_upper_inclusive) != 0 ? ']' : ')');
+  return out;
+}
+
+std::string render_multirange(const Field& field) {
+  std::vector<Field> ranges;
+  detail::parse_multirange(field, "std::string", ranges);
+  std::string out = "{";
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += render_range(ranges[i]);
+  }
+  out.push_back('}');
+  return out;
+}
+
+// --- issue 11 "decoders": text of the binary values of network.hpp, bits.hpp, geometry.hpp and
+// range.hpp (money and the reg* types have none: their text depends on lc_monetary, on the catalog).
+std::optional<std::string> render_decoders_binary(const Field& field) {
+  switch (field.type()) {
+    case oid::inet: return text_of<Inet>(field);
+    case oid::cidr: return text_of<Cidr>(field);
+    case oid::macaddr: return text_of<MacAddr>(field);
+    case oid::macaddr8: return text_of<MacAddr8>(field);
+    case oid::bit:
+    case oid::varbit: return text_of<BitString>(field);
+    case oid::point: return text_of<Point>(field);
+    case oid::line: return text_of<Line>(field);
+    case oid::lseg: return text_of<LineSegment>(field);
+    case oid::box: return text_of<Box>(field);
+    case oid::circle: return text_of<Circle>(field);
+    case oid::path: return text_of<Path>(field);
+    case oid::polygon: return text_of<Polygon>(field);
+    default:
+      for (const detail::RangeTypes& types : detail::builtin_range_types) {
+        if (types.range == field.type()) return render_range(field);
+        if (types.multirange == field.type()) return render_multirange(field);
+      }
+      return std::nullopt;
+  }
+}
+// --- end "decoders"
+
 // Text of a binary value of a built-in type; nullopt when the type is not one pgkit renders.
 std::optional<std::string> render_binary(const Field& field) {
   std::string out;
@@ -270,7 +385,7 @@ std::optional<std::string> render_binary(const Field& field) {
     case oid::interval: detail::interval_to_text(detail::decode_interval(field), out); return out;
     default:
       if (is_array_type(field.type())) return render_array(field);
-      return std::nullopt;
+      return render_decoders_binary(field);
   }
 }
 
@@ -313,6 +428,45 @@ std::string type_name(Oid type) {
     case oid::numeric: return "numeric";
     case oid::uuid: return "uuid";
     case oid::jsonb: return "jsonb";
+    // --- issue 11 "decoders": the generated type table replaces these
+    case oid::inet: return "inet";
+    case oid::cidr: return "cidr";
+    case oid::macaddr: return "macaddr";
+    case oid::macaddr8: return "macaddr8";
+    case oid::money: return "money";
+    case oid::bit: return "bit";
+    case oid::varbit: return "bit varying";
+    case oid::point: return "point";
+    case oid::line: return "line";
+    case oid::lseg: return "lseg";
+    case oid::box: return "box";
+    case oid::path: return "path";
+    case oid::polygon: return "polygon";
+    case oid::circle: return "circle";
+    case oid::regproc: return "regproc";
+    case oid::regprocedure: return "regprocedure";
+    case oid::regoper: return "regoper";
+    case oid::regoperator: return "regoperator";
+    case oid::regclass: return "regclass";
+    case oid::regtype: return "regtype";
+    case oid::regconfig: return "regconfig";
+    case oid::regdictionary: return "regdictionary";
+    case oid::regnamespace: return "regnamespace";
+    case oid::regrole: return "regrole";
+    case oid::regcollation: return "regcollation";
+    case oid::int4range: return "int4range";
+    case oid::int8range: return "int8range";
+    case oid::numrange: return "numrange";
+    case oid::daterange: return "daterange";
+    case oid::tsrange: return "tsrange";
+    case oid::tstzrange: return "tstzrange";
+    case oid::int4multirange: return "int4multirange";
+    case oid::int8multirange: return "int8multirange";
+    case oid::nummultirange: return "nummultirange";
+    case oid::datemultirange: return "datemultirange";
+    case oid::tsmultirange: return "tsmultirange";
+    case oid::tstzmultirange: return "tstzmultirange";
+    // --- end "decoders"
     default:
       if (const Oid element = element_type_of(type); element != oid::unspecified) return type_name(element) + "[]";
       return fmt::format("type {}", type);
