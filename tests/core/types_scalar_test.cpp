@@ -417,10 +417,10 @@ TEST_F(TypesTextForm, EveryBuiltInTypeReadsAsItsText) {
 
 // pgkit decodes the binary form of the types it maps to C++ types; for other built-in types (and
 // regclass, or money, whose text needs the catalog or the server's locale) only a text result has their
-// text. Reading one from a binary result must say so, not return bytes.
+// text. Reading one from a binary result must say so, not return bytes. (inet, point, bit, ranges:
+// tests/core/types_{network,geometry,money_bits,range}_test.cpp.)
 TEST_F(TypesTextForm, TypesWithoutABinaryDecoderAskForACastToText) {
-  for (const std::string_view expression : {"'12:00+05:30'::timetz", "'192.168.0.1/24'::inet", "'(1,2)'::point",
-                                            "B'101'::bit(3)", "'[1,5)'::int4range", "'pg_class'::regclass"}) {
+  for (const std::string_view expression : {"'12:00+05:30'::timetz", "'pg_class'::regclass", "'-1.5'::money"}) {
     EXPECT_EQ(read_text<std::string>(conn, expression),
               conn.query_value<std::string>(fmt::format("SELECT ({})::text", expression)));
     try {
