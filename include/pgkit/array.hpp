@@ -125,9 +125,8 @@ struct Type<Array<T>> {
   }
 
   // The array literal, with its bounds: '[0:1]={"1","2"}'.
-  static void to_text(const Array<T>& value, std::string& out)
-    requires(format == Format::text || detail::has_to_text<Scalar>)
-  {
+  static void to_text(const Array<T>& value,
+                      std::string& out) requires(format == Format::text || detail::has_to_text<Scalar>) {
     write_text(value, out);
   }
 

@@ -111,15 +111,16 @@ struct GeometryTraits<Circle> {
 };
 
 template <class T>
-concept fixed_geometry = requires { GeometryTraits<T>::oid; };
+concept fixed_geometry = requires {
+  GeometryTraits<T>::oid;
+};
 
 // Reads the doubles of a fixed-size geometric value of `type` (out.size() of them), in either format.
 void decode_geometry(const Field& field, Oid type, std::string_view target, std::span<double> out);
 // The server's text for a fixed-size geometric value of `type`.
 void geometry_to_text(Oid type, std::span<const double> numbers, std::string& out);
 // path and polygon: the points, and for a path whether it is closed.
-void decode_point_list(const Field& field, Oid type, std::string_view target, std::vector<Point>& points,
-                       bool& closed);
+void decode_point_list(const Field& field, Oid type, std::string_view target, std::vector<Point>& points, bool& closed);
 void encode_point_list(Oid type, const std::vector<Point>& points, bool closed, std::string& out);
 void point_list_to_text(Oid type, const std::vector<Point>& points, bool closed, std::string& out);
 

@@ -18,14 +18,15 @@ void check_array_shape(const std::vector<ArrayDimension>& dimensions, std::size_
     // The server computes lower bound + size in 32 bits.
     if (std::int64_t{dimension.lower_bound} + dimension.size > std::numeric_limits<std::int32_t>::max()) {
       throw ConversionError(fmt::format("an array dimension [{}:{}] ends past the largest subscript PostgreSQL takes",
-                                        dimension.lower_bound, std::int64_t{dimension.lower_bound} + dimension.size - 1));
+                                        dimension.lower_bound,
+                                        std::int64_t{dimension.lower_bound} + dimension.size - 1));
     }
     count *= static_cast<std::size_t>(dimension.size);
   }
   if (count != element_count) {
     throw ConversionError(fmt::format("an array of {} dimension{} holding {} element{} cannot hold {}",
-                                      dimensions.size(), dimensions.size() == 1 ? "" : "s", count, count == 1 ? "" : "s",
-                                      element_count));
+                                      dimensions.size(), dimensions.size() == 1 ? "" : "s", count,
+                                      count == 1 ? "" : "s", element_count));
   }
 }
 
@@ -39,8 +40,8 @@ std::size_t array_offset(const std::vector<ArrayDimension>& dimensions, std::ini
   auto subscript = subscripts.begin();
   for (const ArrayDimension& dimension : dimensions) {
     if (*subscript < dimension.lower_bound || *subscript > dimension.upper_bound()) {
-      throw ConversionError(fmt::format("subscript {} is outside [{}:{}]", *subscript, dimension.lower_bound,
-                                        dimension.upper_bound()));
+      throw ConversionError(
+          fmt::format("subscript {} is outside [{}:{}]", *subscript, dimension.lower_bound, dimension.upper_bound()));
     }
     offset = offset * static_cast<std::size_t>(dimension.size) +
              static_cast<std::size_t>(*subscript - dimension.lower_bound);

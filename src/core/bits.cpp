@@ -7,7 +7,9 @@
 namespace pgkit {
 namespace {
 
-constexpr std::size_t bytes_for(std::size_t bits) { return (bits + 7) / 8; }
+constexpr std::size_t bytes_for(std::size_t bits) {
+  return (bits + 7) / 8;
+}
 
 }  // namespace
 
@@ -46,7 +48,8 @@ std::string BitString::str() const {
 namespace detail {
 
 BitString decode_bit_string(const Field& field) {
-  if (field.type() != oid::bit && field.type() != oid::varbit && (field.is_binary() || field.type() != oid::unspecified)) {
+  if (field.type() != oid::bit && field.type() != oid::varbit &&
+      (field.is_binary() || field.type() != oid::unspecified)) {
     field.fail("pgkit::BitString", "it is not a bit string");
   }
   if (!field.is_binary()) {

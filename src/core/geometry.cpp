@@ -60,7 +60,9 @@ void check_type(const Field& field, Oid type, std::string_view target) {
   }
 }
 
-void append_number(std::string& out, double value) { append_floating_text(out, value); }
+void append_number(std::string& out, double value) {
+  append_floating_text(out, value);
+}
 
 void append_point(std::string& out, double x, double y) {
   out.push_back('(');
@@ -86,7 +88,9 @@ void decode_geometry(const Field& field, Oid type, std::string_view target, std:
 
 void geometry_to_text(Oid type, std::span<const double> n, std::string& out) {
   switch (type) {
-    case oid::point: append_point(out, n[0], n[1]); return;
+    case oid::point:
+      append_point(out, n[0], n[1]);
+      return;
     case oid::line:
       out.push_back('{');
       append_number(out, n[0]);
@@ -115,7 +119,8 @@ void geometry_to_text(Oid type, std::span<const double> n, std::string& out) {
       append_number(out, n[2]);
       out.push_back('>');
       return;
-    default: throw ConversionError(fmt::format("{} is not a fixed-size geometric type", type_name(type)));
+    default:
+      throw ConversionError(fmt::format("{} is not a fixed-size geometric type", type_name(type)));
   }
 }
 
@@ -153,7 +158,8 @@ void decode_point_list(const Field& field, Oid type, std::string_view target, st
 
 void encode_point_list(Oid type, const std::vector<Point>& points, bool closed, std::string& out) {
   if (points.size() > static_cast<std::size_t>(std::numeric_limits<std::int32_t>::max() / 16)) {
-    throw ConversionError(fmt::format("a {} of {} points is larger than PostgreSQL's limit", type_name(type), points.size()));
+    throw ConversionError(
+        fmt::format("a {} of {} points is larger than PostgreSQL's limit", type_name(type), points.size()));
   }
   if (type == oid::path) out.push_back(closed ? '\1' : '\0');
   append_be32(out, static_cast<std::uint32_t>(points.size()));

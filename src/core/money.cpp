@@ -39,7 +39,8 @@ std::int64_t decode_money(const Field& field) {
   }
   if (!any_digit) field.fail("pgkit::Money", fmt::format("'{}' is not an amount of money", text));
   constexpr auto max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
-  if (magnitude > max + (negative ? 1 : 0)) field.fail("pgkit::Money", fmt::format("'{}' is out of money's range", text));
+  if (magnitude > max + (negative ? 1 : 0))
+    field.fail("pgkit::Money", fmt::format("'{}' is out of money's range", text));
   return negative ? static_cast<std::int64_t>(0 - magnitude) : static_cast<std::int64_t>(magnitude);
 }
 

@@ -2,9 +2,8 @@
 // that a binary value renders exactly as the server would print it.
 #include <pgkit/network.hpp>
 
-#include <fmt/format.h>
-
 #include <arpa/inet.h>
+#include <fmt/format.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -149,7 +148,8 @@ Inet::Inet(const std::array<std::uint8_t, 16>& ipv6, int prefix_length) : family
 Inet Inet::parse(std::string_view text) {
   Inet value;
   if (!parse_inet_text(text, value)) {
-    throw ConversionError(fmt::format("'{}' is not an IPv4 or IPv6 address with an optional /length", text.substr(0, 80)));
+    throw ConversionError(
+        fmt::format("'{}' is not an IPv4 or IPv6 address with an optional /length", text.substr(0, 80)));
   }
   return value;
 }
@@ -182,11 +182,14 @@ std::strong_ordering operator<=>(const Inet& a, const Inet& b) noexcept {
 
 Cidr::Cidr(const Inet& network) : address_(network) {
   if (!network.host_bits_zero()) {
-    throw ConversionError(fmt::format("{} is not a network: a cidr has no bits set after its prefix length", network.str()));
+    throw ConversionError(
+        fmt::format("{} is not a network: a cidr has no bits set after its prefix length", network.str()));
   }
 }
 
-Cidr Cidr::parse(std::string_view text) { return Cidr(Inet::parse(text)); }
+Cidr Cidr::parse(std::string_view text) {
+  return Cidr(Inet::parse(text));
+}
 
 std::string Cidr::str() const {
   std::string out = address_.str();
@@ -200,7 +203,8 @@ template <std::size_t N>
 BasicMacAddr<N> BasicMacAddr<N>::parse(std::string_view text) {
   std::array<std::uint8_t, N> bytes{};
   if (!parse_mac<N>(text, bytes)) {
-    throw ConversionError(fmt::format("'{}' is not a MAC address of {} bytes (08:00:2b:01:02:03)", text.substr(0, 80), N));
+    throw ConversionError(
+        fmt::format("'{}' is not a MAC address of {} bytes (08:00:2b:01:02:03)", text.substr(0, 80), N));
   }
   return BasicMacAddr(bytes);
 }
@@ -222,7 +226,8 @@ namespace detail {
 
 Inet decode_inet(const Field& field, bool cidr) {
   const std::string_view target = cidr ? "pgkit::Cidr" : "pgkit::Inet";
-  if (field.type() != oid::inet && field.type() != oid::cidr && (field.is_binary() || field.type() != oid::unspecified)) {
+  if (field.type() != oid::inet && field.type() != oid::cidr &&
+      (field.is_binary() || field.type() != oid::unspecified)) {
     field.fail(target, "it is not an inet or cidr");
   }
   Inet value;

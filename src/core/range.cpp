@@ -1,10 +1,10 @@
 // Ranges and multiranges taken apart, in both formats (the server's range_recv/range_parse and
 // multirange_recv/multirange_in); the bounds are decoded by their element type's Type<T>.
+#include "text.hpp"
+
 #include <pgkit/range.hpp>
 
 #include <fmt/format.h>
-
-#include "text.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -26,7 +26,9 @@ const RangeTypes* range_types_of_multirange(Oid type) noexcept {
   return nullptr;
 }
 
-bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
+bool is_space(char c) {
+  return std::isspace(static_cast<unsigned char>(c)) != 0;
+}
 
 // A field for a part of `parent`'s value: same format and column, its own type.
 Field part_of(const Field& parent, const char* data, std::size_t size, Oid type) {
@@ -206,7 +208,7 @@ void parse_multirange(const Field& field, std::string_view target, std::vector<F
   const RangeTypes* types = range_types_of_multirange(field.type());
   if (types == nullptr && (field.is_binary() || field.type() != oid::unspecified)) {
     field.fail(target, range_types_of_range(field.type()) != nullptr ? "it is a range (read it as pgkit::Range)"
-                                                                      : "it is not a built-in multirange type");
+                                                                     : "it is not a built-in multirange type");
   }
   const Oid range_type = types != nullptr ? types->range : oid::unspecified;
   if (field.is_binary()) {

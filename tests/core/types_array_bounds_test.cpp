@@ -78,7 +78,8 @@ TEST_F(TypesArrayBounds, TwoDimensions) {
   EXPECT_EQ(grid.at({1, 1}), 6);
   EXPECT_EQ(conn.query_value<int>("SELECT ($1::int[])[1][-1]", grid), 4);
   // Bounds of 1 in every dimension but one still need the decoration.
-  expect_value(conn, "'[1:2][2:3]={{1,2},{3,4}}'::int[]", Array<int>::with_shape({{1, 2}, {2, 2}}, {1, 2, 3, 4}), "int[]");
+  expect_value(conn, "'[1:2][2:3]={{1,2},{3,4}}'::int[]", Array<int>::with_shape({{1, 2}, {2, 2}}, {1, 2, 3, 4}),
+               "int[]");
   expect_value(conn, "'{{1,2},{3,4}}'::int[]", Array<int>::with_shape({{1, 2}, {1, 2}}, {1, 2, 3, 4}), "int[]");
 }
 
@@ -87,8 +88,8 @@ TEST_F(TypesArrayBounds, NullsStringsAndOtherElements) {
   expect_value(conn, "'[0:2]={1,NULL,3}'::int[]", Maybe({1, std::nullopt, 3}, 0), "int[]");
   // Strings go as text: the bounds travel in the literal.
   expect_value(conn, "'[0:1]={\"a b\",\"NULL\"}'::text[]", Array<std::string>({"a b", "NULL"}, 0), "text[]");
-  expect_value(conn, "'[5:6]={1.50,-2}'::numeric[]", Array<pgkit::Decimal>({pgkit::Decimal("1.50"), pgkit::Decimal(-2)}, 5),
-               "numeric[]");
+  expect_value(conn, "'[5:6]={1.50,-2}'::numeric[]",
+               Array<pgkit::Decimal>({pgkit::Decimal("1.50"), pgkit::Decimal(-2)}, 5), "numeric[]");
   expect_text_matches_server(conn, "'[0:1]={\"a b\",c}'::text[]");
 }
 

@@ -46,9 +46,11 @@ class TypesEnumLabels : public pgkit::types_test::TypesTest {
 };
 
 TEST_F(TypesEnumLabels, RenamedLabelsTravelBothWays) {
-  const std::vector<std::pair<MpaaRating, std::string>> all = {
-      {MpaaRating::G, "G"}, {MpaaRating::PG, "PG"}, {MpaaRating::PG_13, "PG-13"}, {MpaaRating::R, "R"},
-      {MpaaRating::NC_17, "NC-17"}};
+  const std::vector<std::pair<MpaaRating, std::string>> all = {{MpaaRating::G, "G"},
+                                                               {MpaaRating::PG, "PG"},
+                                                               {MpaaRating::PG_13, "PG-13"},
+                                                               {MpaaRating::R, "R"},
+                                                               {MpaaRating::NC_17, "NC-17"}};
   for (const auto& [rating, label] : all) {
     SCOPED_TRACE(label);
     expect_reads(conn, fmt::format("'{}'::mpaa_rating", label), rating);
@@ -61,8 +63,9 @@ TEST_F(TypesEnumLabels, RenamedLabelsTravelBothWays) {
 TEST_F(TypesEnumLabels, ArraysOfRenamedLabels) {
   const std::vector<std::optional<MpaaRating>> ratings = {MpaaRating::NC_17, std::nullopt, MpaaRating::G};
   expect_round_trip(conn, ratings, "mpaa_rating[]");
-  expect_reads(conn, "enum_range(NULL::mpaa_rating)",
-               std::vector<MpaaRating>{MpaaRating::G, MpaaRating::PG, MpaaRating::PG_13, MpaaRating::R, MpaaRating::NC_17});
+  expect_reads(
+      conn, "enum_range(NULL::mpaa_rating)",
+      std::vector<MpaaRating>{MpaaRating::G, MpaaRating::PG, MpaaRating::PG_13, MpaaRating::R, MpaaRating::NC_17});
   EXPECT_EQ(conn.query_value<std::string>("SELECT $1::mpaa_rating[]::text",
                                           std::vector<MpaaRating>{MpaaRating::PG_13, MpaaRating::R}),
             "{PG-13,R}");

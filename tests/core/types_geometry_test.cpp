@@ -17,19 +17,35 @@
 
 namespace pgkit {
 template <class T>
-  requires requires(const T& v, std::string& s) { Type<T>::to_text(v, s); }
+requires requires(const T& v, std::string& s) {
+  Type<T>::to_text(v, s);
+}
 std::string geometry_text(const T& value) {
   std::string text;
   Type<T>::to_text(value, text);
   return text;
 }
-inline void PrintTo(const Point& v, std::ostream* os) { *os << "Point" << geometry_text(v); }
-inline void PrintTo(const Line& v, std::ostream* os) { *os << "Line" << geometry_text(v); }
-inline void PrintTo(const LineSegment& v, std::ostream* os) { *os << "LineSegment" << geometry_text(v); }
-inline void PrintTo(const Box& v, std::ostream* os) { *os << "Box" << geometry_text(v); }
-inline void PrintTo(const Circle& v, std::ostream* os) { *os << "Circle" << geometry_text(v); }
-inline void PrintTo(const Path& v, std::ostream* os) { *os << "Path" << geometry_text(v); }
-inline void PrintTo(const Polygon& v, std::ostream* os) { *os << "Polygon" << geometry_text(v); }
+inline void PrintTo(const Point& v, std::ostream* os) {
+  *os << "Point" << geometry_text(v);
+}
+inline void PrintTo(const Line& v, std::ostream* os) {
+  *os << "Line" << geometry_text(v);
+}
+inline void PrintTo(const LineSegment& v, std::ostream* os) {
+  *os << "LineSegment" << geometry_text(v);
+}
+inline void PrintTo(const Box& v, std::ostream* os) {
+  *os << "Box" << geometry_text(v);
+}
+inline void PrintTo(const Circle& v, std::ostream* os) {
+  *os << "Circle" << geometry_text(v);
+}
+inline void PrintTo(const Path& v, std::ostream* os) {
+  *os << "Path" << geometry_text(v);
+}
+inline void PrintTo(const Polygon& v, std::ostream* os) {
+  *os << "Polygon" << geometry_text(v);
+}
 }  // namespace pgkit
 
 namespace {

@@ -79,7 +79,8 @@ TEST_F(TypesOid, RegTypesReadAsOidFromBinary) {
   EXPECT_EQ(read_binary<Oid>(conn, "'integer'::regtype"), 23u);
   EXPECT_EQ(read_binary<Oid>(conn, "'pg_catalog'::regnamespace"), 11u);
   EXPECT_EQ(read_binary<Oid>(conn, "'int4in'::regproc"), conn.query_value<Oid>("SELECT 'int4in'::regproc::oid"));
-  EXPECT_EQ(read_binary<Oid>(conn, "'now()'::regprocedure"), conn.query_value<Oid>("SELECT 'now()'::regprocedure::oid"));
+  EXPECT_EQ(read_binary<Oid>(conn, "'now()'::regprocedure"),
+            conn.query_value<Oid>("SELECT 'now()'::regprocedure::oid"));
   EXPECT_EQ(read_binary<Oid>(conn, "'+(int4,int4)'::regoperator"),
             conn.query_value<Oid>("SELECT '+(int4,int4)'::regoperator::oid"));
   EXPECT_EQ(read_binary<Oid>(conn, "current_user::regrole"), 10u);

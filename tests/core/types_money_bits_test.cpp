@@ -17,8 +17,12 @@
 #include <vector>
 
 namespace pgkit {
-inline void PrintTo(const Money& value, std::ostream* os) { *os << "Money(" << value.str() << ")"; }
-inline void PrintTo(const BitString& value, std::ostream* os) { *os << "BitString(" << value.str() << ")"; }
+inline void PrintTo(const Money& value, std::ostream* os) {
+  *os << "Money(" << value.str() << ")";
+}
+inline void PrintTo(const BitString& value, std::ostream* os) {
+  *os << "BitString(" << value.str() << ")";
+}
 }  // namespace pgkit
 
 namespace {
@@ -99,7 +103,8 @@ TEST_F(TypesMoney, TextUnderOtherLocales) {
   EXPECT_EQ(read("￥1,235"), 1235);
   EXPECT_EQ(read("Fr. 1'234.56"), 123456);
   EXPECT_EQ(read("-$92,233,720,368,547,758.08"), kMin);
-  for (const char* bad : {"", "$", "-$92,233,720,368,547,758.09", "$92,233,720,368,547,758.08", "$184467440737095516.16"}) {
+  for (const char* bad :
+       {"", "$", "-$92,233,720,368,547,758.09", "$92,233,720,368,547,758.08", "$184467440737095516.16"}) {
     EXPECT_THROW((void)read(bad), ConversionError) << bad;
   }
 }

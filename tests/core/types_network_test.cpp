@@ -15,10 +15,18 @@
 #include <vector>
 
 namespace pgkit {
-inline void PrintTo(const Inet& value, std::ostream* os) { *os << "Inet(" << value.str() << ")"; }
-inline void PrintTo(const Cidr& value, std::ostream* os) { *os << "Cidr(" << value.str() << ")"; }
-inline void PrintTo(const MacAddr& value, std::ostream* os) { *os << "MacAddr(" << value.str() << ")"; }
-inline void PrintTo(const MacAddr8& value, std::ostream* os) { *os << "MacAddr8(" << value.str() << ")"; }
+inline void PrintTo(const Inet& value, std::ostream* os) {
+  *os << "Inet(" << value.str() << ")";
+}
+inline void PrintTo(const Cidr& value, std::ostream* os) {
+  *os << "Cidr(" << value.str() << ")";
+}
+inline void PrintTo(const MacAddr& value, std::ostream* os) {
+  *os << "MacAddr(" << value.str() << ")";
+}
+inline void PrintTo(const MacAddr8& value, std::ostream* os) {
+  *os << "MacAddr8(" << value.str() << ")";
+}
 }  // namespace pgkit
 
 namespace {
@@ -88,9 +96,9 @@ TEST_F(TypesNetwork, InetTextIsTheServers) {
 }
 
 TEST_F(TypesNetwork, CidrTextIsTheServers) {
-  for (const std::string input : {"0.0.0.0/0", "10.0.0.0/8", "1.2.3.4", "1.2.3.4/32", "192.168.0.0/16", "::/0",
-                                   "::", "::1", "::1/128", "2001:db8::/32", "::ffff:1.2.3.0/120",
-                                   "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", "8000::/1"}) {
+  for (const std::string input :
+       {"0.0.0.0/0", "10.0.0.0/8", "1.2.3.4", "1.2.3.4/32", "192.168.0.0/16", "::/0", "::", "::1", "::1/128",
+        "2001:db8::/32", "::ffff:1.2.3.0/120", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128", "8000::/1"}) {
     SCOPED_TRACE(input);
     const std::string server = pgkit::types_test::server_text_of(conn, inet_literal(input, "cidr"));
     const Cidr parsed = Cidr::parse(input);
@@ -143,10 +151,11 @@ TEST_F(TypesNetwork, OrderIsTheServers) {
 }
 
 TEST_F(TypesNetwork, Arrays) {
-  const std::vector<std::optional<Inet>> values = {Inet::parse("::ffff:1.2.3.4"), std::nullopt, Inet::parse("10.0.0.1/8")};
+  const std::vector<std::optional<Inet>> values = {Inet::parse("::ffff:1.2.3.4"), std::nullopt,
+                                                   Inet::parse("10.0.0.1/8")};
   expect_round_trip(conn, values, "inet[]");
-  expect_reads(conn, "ARRAY['::1'::inet, NULL, '1.2.3.4/24']", std::vector<std::optional<Inet>>{
-                                                                     Inet::parse("::1"), std::nullopt, Inet::parse("1.2.3.4/24")});
+  expect_reads(conn, "ARRAY['::1'::inet, NULL, '1.2.3.4/24']",
+               std::vector<std::optional<Inet>>{Inet::parse("::1"), std::nullopt, Inet::parse("1.2.3.4/24")});
   expect_text_matches_server(conn, "ARRAY['::1'::inet, NULL, '1.2.3.4/24']");
   expect_round_trip(conn, std::vector<Cidr>{Cidr::parse("10.0.0.0/8"), Cidr::parse("::/0")}, "cidr[]");
   expect_text_matches_server(conn, "ARRAY['10.0.0.0/8'::cidr, '::/0']");

@@ -115,8 +115,8 @@ TEST_F(TypesRange, ContinuousRangesKeepEveryBoundCombination) {
     SCOPED_TRACE(bounds);
     const std::string literal = fmt::format("'{}1.50,2.25{}'::numrange", bounds[0], bounds[1]);
     expect_value(conn, literal, NumRange(low, high, bounds), "numrange");
-    expect_value(conn, fmt::format("'{},2.25{}'::numrange", bounds[0], bounds[1]),
-                 NumRange(std::nullopt, high, bounds), "numrange");
+    expect_value(conn, fmt::format("'{},2.25{}'::numrange", bounds[0], bounds[1]), NumRange(std::nullopt, high, bounds),
+                 "numrange");
     expect_value(conn, fmt::format("'{}1.50,{}'::numrange", bounds[0], bounds[1]), NumRange(low, std::nullopt, bounds),
                  "numrange");
   }
@@ -134,10 +134,12 @@ TEST_F(TypesRange, DateAndTimestampRanges) {
   const sys_days last = sys_days(std::chrono::year_month_day(2024y, std::chrono::March, 1d));
   expect_value(conn, "'[2024-02-28,2024-02-29]'::daterange", Range<sys_days>(first, last), "daterange");
   expect_value(conn, "'(,2024-03-01)'::daterange", Range<sys_days>(std::nullopt, last), "daterange");
-  expect_reads(conn, "'[2024-02-28,2024-03-01)'::daterange",
-               Range<std::chrono::year_month_day>(std::chrono::year_month_day(first), std::chrono::year_month_day(last)));
+  expect_reads(
+      conn, "'[2024-02-28,2024-03-01)'::daterange",
+      Range<std::chrono::year_month_day>(std::chrono::year_month_day(first), std::chrono::year_month_day(last)));
 
-  const Timestamp start = std::chrono::local_days(std::chrono::year_month_day(2020y, std::chrono::January, 1d)) + 90'061'000'001us;
+  const Timestamp start =
+      std::chrono::local_days(std::chrono::year_month_day(2020y, std::chrono::January, 1d)) + 90'061'000'001us;
   const Timestamp end = start + 1h;
   expect_value(conn, "'[2020-01-02 01:01:01.000001,2020-01-02 02:01:01.000001]'::tsrange",
                Range<Timestamp>(start, end, "[]"), "tsrange");
@@ -147,7 +149,8 @@ TEST_F(TypesRange, DateAndTimestampRanges) {
   EXPECT_FALSE(to_infinity.upper_infinite());
   expect_value(conn, "'(-infinity,)'::tsrange", Range<Timestamp>(Timestamp::min(), std::nullopt, "()"), "tsrange");
 
-  const TimestampTz instant = std::chrono::sys_days(std::chrono::year_month_day(1999y, std::chrono::December, 31d)) + 23h;
+  const TimestampTz instant =
+      std::chrono::sys_days(std::chrono::year_month_day(1999y, std::chrono::December, 31d)) + 23h;
   expect_value(conn, "'(1999-12-31 23:00:00+00,2000-01-01 00:00:00+00]'::tstzrange",
                Range<TimestampTz>(instant, instant + 1h, "(]"), "tstzrange");
   expect_value(conn, "'[,)'::tstzrange", Range<TimestampTz>(std::nullopt, std::nullopt), "tstzrange");
@@ -156,12 +159,13 @@ TEST_F(TypesRange, DateAndTimestampRanges) {
 TEST_F(TypesRange, Multiranges) {
   using IntMulti = Multirange<std::int32_t>;
   expect_value(conn, "'{}'::int4multirange", IntMulti{}, "int4multirange");
-  expect_value(conn, "'{[1,3), [5,7], (9,)}'::int4multirange", IntMulti{IntRange(1, 3), IntRange(5, 8), IntRange(10, std::nullopt)},
-               "int4multirange");
+  expect_value(conn, "'{[1,3), [5,7], (9,)}'::int4multirange",
+               IntMulti{IntRange(1, 3), IntRange(5, 8), IntRange(10, std::nullopt)}, "int4multirange");
   // The server sorts, merges and drops empty ranges.
   expect_reads(conn, "'{[5,7), empty, [1,3), [2,4)}'::int4multirange", IntMulti{IntRange(1, 4), IntRange(5, 7)});
-  EXPECT_EQ(pgkit::types_test::echo_binary(conn, IntMulti{IntRange(5, 7), IntRange(), IntRange(1, 6)}, "int4multirange"),
-            (IntMulti{IntRange(1, 7)}));
+  EXPECT_EQ(
+      pgkit::types_test::echo_binary(conn, IntMulti{IntRange(5, 7), IntRange(), IntRange(1, 6)}, "int4multirange"),
+      (IntMulti{IntRange(1, 7)}));
   expect_value(conn, "'{(,)}'::int4multirange", IntMulti{IntRange(std::nullopt, std::nullopt)}, "int4multirange");
 
   using NumMulti = Multirange<Decimal>;
@@ -189,7 +193,8 @@ TEST_F(TypesRange, Arrays) {
   expect_text_matches_server(conn, "ARRAY['[1,2)'::int4range, 'empty', NULL, '(,0)']");
   // Timestamp bounds are quoted inside the range, and the range again inside the array.
   const Timestamp t0 = std::chrono::local_days(std::chrono::year_month_day(2021y, std::chrono::May, 4d)) + 0us;
-  expect_reads(conn, "ARRAY['[2021-05-04,2021-05-04 01:00)'::tsrange]", std::vector<Range<Timestamp>>{Range<Timestamp>(t0, t0 + 1h)});
+  expect_reads(conn, "ARRAY['[2021-05-04,2021-05-04 01:00)'::tsrange]",
+               std::vector<Range<Timestamp>>{Range<Timestamp>(t0, t0 + 1h)});
   expect_text_matches_server(conn, "ARRAY['[2021-05-04,2021-05-04 01:00)'::tsrange]");
   const std::vector<Multirange<std::int32_t>> multis = {{}, {IntRange(1, 2), IntRange(3, 4)}};
   expect_round_trip(conn, multis, "int4multirange[]");
