@@ -1,5 +1,6 @@
 // Boost.Describe integration:
-//  - an enum described with BOOST_DESCRIBE_ENUM maps to a PostgreSQL enum (or text) by enumerator name;
+//  - an enum described with BOOST_DESCRIBE_ENUM maps to a PostgreSQL enum (or text) by enumerator name,
+//    or by the label pgkit::EnumLabels<E> gives it (labels need not be C++ identifiers);
 //  - a struct described with BOOST_DESCRIBE_STRUCT is read from a row by column names
 //    (row.as<Product>(), result.as_vector<Product>()).
 #pragma once
@@ -14,8 +15,25 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 
 namespace pgkit {
+
+// Labels that differ from the enumerator names, for PostgreSQL labels that are not C++ identifiers
+// (pagila's mpaa_rating has 'PG-13' and 'NC-17'). Enumerators not listed keep their names:
+//
+//   enum class MpaaRating { G, PG, PG_13, R, NC_17 };
+//   BOOST_DESCRIBE_ENUM(MpaaRating, G, PG, PG_13, R, NC_17)
+//   template <>
+//   struct pgkit::EnumLabels<MpaaRating> {
+//     static constexpr std::pair<MpaaRating, std::string_view> renamed[] = {
+//         {MpaaRating::PG_13, "PG-13"}, {MpaaRating::NC_17, "NC-17"}};
+//   };
+//
+// Two enumerators with the same label do not compile.
+template <class E>
+struct EnumLabels {};
+
 namespace detail {
 
 template <class E>
@@ -29,11 +47,38 @@ using described_fields = boost::describe::describe_members<T, boost::describe::m
 
 [[noreturn]] void throw_unknown_enum_value(std::string_view type, std::string_view label);
 
+template <class E>
+concept renamed_enum = requires { EnumLabels<E>::renamed; };
+
+// The PostgreSQL label of the enumerator `value` named `name`.
+template <class E>
+constexpr std::string_view enum_label(E value, std::string_view name) {
+  if constexpr (renamed_enum<E>) {
+    for (const auto& [enumerator, label] : EnumLabels<E>::renamed) {
+      if (enumerator == value) return label;
+    }
+  }
+  return name;
+}
+
+// Whether every enumerator has a label of its own (aliases of one value share theirs).
+template <class E>
+consteval bool enum_labels_are_distinct() {
+  bool distinct = true;
+  boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto a) {
+    boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto b) {
+      if (a.value != b.value && enum_label(a.value, a.name) == enum_label(b.value, b.name)) distinct = false;
+    });
+  });
+  return distinct;
+}
+
 }  // namespace detail
 
 // Sent as text of unspecified type, so the server reads it as the enum type the context needs.
 template <detail::described_enum E>
 struct Type<E> {
+  static_assert(detail::enum_labels_are_distinct<E>(), "two enumerators have the same label (pgkit::EnumLabels)");
   static constexpr Oid oid = oid::unspecified;
   static constexpr Oid array_oid = oid::unspecified;
   static constexpr Format format = Format::text;
@@ -41,7 +86,7 @@ struct Type<E> {
     bool found = false;
     boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto d) {
       if (!found && d.value == value) {
-        out += d.name;
+        out += detail::enum_label(d.value, d.name);
         found = true;
       }
     });
@@ -53,12 +98,12 @@ struct Type<E> {
     E result{};
     bool found = false;
     boost::mp11::mp_for_each<boost::describe::describe_enumerators<E>>([&](auto d) {
-      if (!found && label == d.name) {
+      if (!found && label == detail::enum_label(d.value, d.name)) {
         result = d.value;
         found = true;
       }
     });
-    if (!found) field.fail("a described enum", "no enumerator has this name: " + std::string(label));
+    if (!found) field.fail("a described enum", "no enumerator has this label: " + std::string(label));
     return result;
   }
 };

@@ -386,19 +386,30 @@ struct ArrayShape<std::vector<T>> {
   using element = typename ArrayShape<T>::element;
 };
 
-// The elements of an array value, flattened, with its dimensions.
+// The elements of an array value, flattened, with its dimensions and their lower bounds.
 struct ArrayContents {
   std::vector<int> dims;
-  std::vector<int> lower_bounds;  // of each dimension, for binary arrays (text ones: empty)
+  std::vector<int> lower_bounds;  // one per dimension; PostgreSQL's default is 1
   std::vector<Field> elements;
   std::string storage;  // unescaped elements of a text-format array
+
+  [[nodiscard]] bool default_lower_bounds() const noexcept {
+    return std::all_of(lower_bounds.begin(), lower_bounds.end(), [](int bound) { return bound == 1; });
+  }
 };
 
-// Parses `field` (binary or text format) expecting `depth` dimensions (or none: an empty array).
+// Parses `field` (binary or text format) expecting `depth` dimensions (or none: an empty array; -1:
+// any number).
 void parse_array(const Field& field, int depth, ArrayContents& out);
+// Throws ConversionError: the array has lower bounds a std::vector cannot keep.
+[[noreturn]] void fail_lower_bounds(const Field& field, const ArrayContents& contents);
 
 // Binary array header; the caller then appends each element as int32 length (-1: NULL) + bytes.
 void begin_binary_array(std::string& out, std::span<const int> dims, bool has_null, Oid element_type);
+void begin_binary_array(std::string& out, std::span<const int> dims, std::span<const int> lower_bounds, bool has_null,
+                        Oid element_type);
+// The character between the elements of a text array of `element_type` (pg_type.typdelim: ';' for box).
+char array_delimiter(Oid element_type) noexcept;
 // Appends one element of a text-format array literal, quoted and escaped ("NULL" when null).
 void append_array_text_element(std::string& out, std::optional<std::string_view> text);
 [[noreturn]] void throw_ragged_array();
@@ -514,6 +525,7 @@ struct Type<std::vector<T>> {
   static std::vector<T> decode(const Field& field) {
     detail::ArrayContents contents;
     detail::parse_array(field, depth, contents);
+    if (!contents.default_lower_bounds()) [[unlikely]] detail::fail_lower_bounds(field, contents);
     std::size_t next = 0;
     return detail::build_array<std::vector<T>>(contents, 0, next);
   }

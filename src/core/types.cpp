@@ -1,8 +1,12 @@
 // The slow paths of the built-in types: other source types, text format, arrays, and errors.
+#include <pgkit/bits.hpp>
 #include <pgkit/datetime.hpp>
 #include <pgkit/describe.hpp>
 #include <pgkit/detail/type_table.hpp>
+#include <pgkit/geometry.hpp>
+#include <pgkit/network.hpp>
 #include <pgkit/numeric.hpp>
+#include <pgkit/range.hpp>
 #include <pgkit/types.hpp>
 #include <pgkit/uuid.hpp>
 
@@ -21,6 +25,27 @@ namespace {
 
 std::string describe_value(const Field& field) {
   return field.column().empty() ? std::string("a value") : fmt::format("column \"{}\"", field.column());
+}
+
+// oid and the reg* types: an object's unsigned 32-bit identifier (the reg* types print it as a name).
+bool is_object_identifier(Oid type) {
+  switch (type) {
+    case oid::oid:
+    case oid::regproc:
+    case oid::regprocedure:
+    case oid::regoper:
+    case oid::regoperator:
+    case oid::regclass:
+    case oid::regtype:
+    case oid::regconfig:
+    case oid::regdictionary:
+    case oid::regnamespace:
+    case oid::regrole:
+    case oid::regcollation:
+      return true;
+    default:
+      return false;
+  }
 }
 
 // The element type of a built-in array type, for text-format arrays (which do not say).
@@ -45,6 +70,25 @@ void require_text_source(const Field& field, std::initializer_list<Oid> accepted
                          std::string_view reason) {
   if (field.type() == oid::unspecified) return;
   if (std::find(accepted.begin(), accepted.end(), field.type()) == accepted.end()) field.fail(target, reason);
+}
+
+// A numeric's canonical text ("-12", "12.000") as an integer, when it has no fraction and fits int64.
+std::int64_t integral_numeric(const Field& field, std::string_view text, std::string_view target) {
+  const auto point = text.find('.');
+  const std::string_view whole = text.substr(0, point);
+  if (point != std::string_view::npos && text.find_first_not_of('0', point + 1) != std::string_view::npos) {
+    field.fail(target, fmt::format("{} is not a whole number (read it as pgkit::Decimal or double)", text));
+  }
+  std::int64_t value = 0;
+  const auto [end, error] = std::from_chars(whole.data(), whole.data() + whole.size(), value);
+  if (error == std::errc::result_out_of_range) {
+    field.fail(target, fmt::format("{} is out of range ({}..{})", text, std::numeric_limits<std::int64_t>::min(),
+                                   std::numeric_limits<std::int64_t>::max()));
+  }
+  if (error != std::errc() || end != whole.data() + whole.size() || whole.empty()) {
+    field.fail(target, fmt::format("{} is not a whole number (read it as pgkit::Decimal or double)", text));
+  }
+  return value;
 }
 
 // PostgreSQL's float output (extra_float_digits = 1, the default): the shortest text that reads back
@@ -85,7 +129,7 @@ std::string hex_bytes(std::string_view bytes) {
 }
 
 // An element of a rendered array needs quotes when it is empty, NULL-like, or has special characters
-// (array_out's rule).
+// (the array's delimiter among them: ',' for most types, ';' for box).
 void append_rendered_element(std::string& out, const std::string& text, char delimiter) {
   const bool needs_quotes = text.empty() || detail::iequals(text, "NULL") ||
                             text.find_first_of("{}\"\\ \t\n\r\v\f") != std::string::npos ||
@@ -97,24 +141,23 @@ void append_rendered_element(std::string& out, const std::string& text, char del
   detail::append_array_text_element(out, text);
 }
 
-// "[2:3][1:2]=" when any lower bound is not 1, as the server prints it.
-void append_dimension_decoration(std::string& out, const detail::ArrayContents& contents) {
-  if (std::all_of(contents.lower_bounds.begin(), contents.lower_bounds.end(), [](int lb) { return lb == 1; })) return;
+// "[2:3][1:2]": the dimensions with their bounds, as the server writes them before such an array.
+std::string array_decoration(const detail::ArrayContents& contents) {
+  std::string out;
   for (std::size_t i = 0; i < contents.dims.size(); ++i) {
     const std::int64_t lower = contents.lower_bounds[i];
     fmt::format_to(std::back_inserter(out), "[{}:{}]", lower, lower + contents.dims[i] - 1);
   }
-  out.push_back('=');
+  return out;
 }
 
 std::string render_array(const Field& field) {
   detail::ArrayContents contents;
   detail::parse_array(field, -1, contents);
   if (contents.dims.empty()) return "{}";
-  const auto* element_type = contents.elements.empty() ? nullptr : detail::builtin_type(contents.elements[0].type());
-  const char delimiter = element_type != nullptr ? element_type->delimiter : ',';
+  const char delimiter = detail::array_delimiter(element_type_of(field.type()));
   std::string out;
-  append_dimension_decoration(out, contents);
+  if (!contents.default_lower_bounds()) out = array_decoration(contents) + "=";
   std::size_t next = 0;
   const auto render_level = [&](auto& self, std::size_t level) -> void {
     out.push_back('{');
@@ -164,6 +207,39 @@ std::string date_text(const Field& field) {
   return out;
 }
 
+// The text of a value of a type pgkit decodes, by its Type<T>.
+template <class T>
+std::string text_of(const Field& field) {
+  std::string out;
+  Type<T>::to_text(Type<T>::decode(field), out);
+  return out;
+}
+
+// A range's text, each bound rendered by its own type (so a daterange follows what dates print).
+std::string render_range(const Field& field) {
+  detail::RangeParts parts;
+  detail::parse_range(field, "std::string", parts);
+  if ((parts.flags & detail::range_empty) != 0) return "empty";
+  std::string out((parts.flags & detail::range_lower_inclusive) != 0 ? "[" : "(");
+  if (parts.lower) detail::append_range_bound_text(out, detail::decode_string(*parts.lower));
+  out.push_back(',');
+  if (parts.upper) detail::append_range_bound_text(out, detail::decode_string(*parts.upper));
+  out.push_back((parts.flags & detail::range_upper_inclusive) != 0 ? ']' : ')');
+  return out;
+}
+
+std::string render_multirange(const Field& field) {
+  std::vector<Field> ranges;
+  detail::parse_multirange(field, "std::string", ranges);
+  std::string out = "{";
+  for (std::size_t i = 0; i < ranges.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += render_range(ranges[i]);
+  }
+  out.push_back('}');
+  return out;
+}
+
 // The server's text of a binary value, as the table says pgkit prints it.
 std::string render_binary(const Field& field, const detail::BuiltinType& type) {
   using detail::Renderer;
@@ -188,6 +264,20 @@ std::string render_binary(const Field& field, const detail::BuiltinType& type) {
     case Renderer::timestamp: detail::binary_timestamp_to_text(field, out); return out;
     case Renderer::interval: detail::interval_to_text(detail::decode_interval(field), out); return out;
     case Renderer::timetz: detail::timetz_to_text(detail::decode_timetz(field), out); return out;
+    case Renderer::inet: return text_of<Inet>(field);
+    case Renderer::cidr: return text_of<Cidr>(field);
+    case Renderer::macaddr: return text_of<MacAddr>(field);
+    case Renderer::macaddr8: return text_of<MacAddr8>(field);
+    case Renderer::bits: return text_of<BitString>(field);
+    case Renderer::point: return text_of<Point>(field);
+    case Renderer::line: return text_of<Line>(field);
+    case Renderer::lseg: return text_of<LineSegment>(field);
+    case Renderer::box: return text_of<Box>(field);
+    case Renderer::circle: return text_of<Circle>(field);
+    case Renderer::path: return text_of<Path>(field);
+    case Renderer::polygon: return text_of<Polygon>(field);
+    case Renderer::range: return render_range(field);
+    case Renderer::multirange: return render_multirange(field);
     case Renderer::array: return render_array(field);
   }
   field.fail("std::string",
@@ -229,11 +319,24 @@ std::int64_t decode_integer(const Field& field, std::int64_t min, std::int64_t m
       case oid::int2: value = static_cast<std::int16_t>(load_be16(field.data())); break;
       case oid::int4: value = static_cast<std::int32_t>(load_be32(field.data())); break;
       case oid::int8: value = static_cast<std::int64_t>(load_be64(field.data())); break;
-      case oid::oid: value = load_be32(field.data()); break;
-      default: field.fail(target, "it is not an integer type");
+      case oid::numeric: value = integral_numeric(field, decode_numeric(field).str(), target); break;
+      default:
+        if (!is_object_identifier(field.type())) field.fail(target, "it is not an integer type");
+        value = load_be32(field.data());
     }
+  } else if (field.type() == oid::numeric) {
+    value = integral_numeric(field, field.bytes(), target);
   } else {
-    require_text_source(field, {oid::int2, oid::int4, oid::int8, oid::oid}, target, "it is not an integer type");
+    if (field.type() != oid::unspecified && !is_object_identifier(field.type())) {
+      require_text_source(field, {oid::int2, oid::int4, oid::int8}, target, "it is not an integer type");
+    }
+    if (is_object_identifier(field.type()) && field.bytes() == "-") return 0;  // how reg* types print oid 0
+    if (field.type() != oid::oid && is_object_identifier(field.type()) && !field.bytes().empty() &&
+        (field.bytes()[0] < '0' || field.bytes()[0] > '9')) {
+      field.fail(target, fmt::format("{} prints a name ('{}'), not its number; cast it to oid in SQL "
+                                     "(value::oid) to read the number",
+                                     type_name(field.type()), field.bytes()));
+    }
     const char* begin = field.data();
     const char* end = begin + field.size();
     const auto [ptr, ec] = std::from_chars(begin, end, value);
@@ -422,14 +525,15 @@ void parse_binary_array(const Field& field, int depth, ArrayContents& out) {
 // Text arrays: {1,2,NULL}, {"a b","c\"d"}, {{1,2},{3,4}}, optionally "[0:1]={...}".
 class TextArrayParser {
  public:
-  TextArrayParser(const Field& field, ArrayContents& out) : field_(field), text_(field.bytes()), out_(out) {}
+  TextArrayParser(const Field& field, ArrayContents& out)
+      : field_(field),
+        text_(field.bytes()),
+        out_(out),
+        element_type_(element_type_of(field.type())),
+        delimiter_(array_delimiter(element_type_)) {}
 
   void parse(int depth) {
-    if (!text_.empty() && text_[0] == '[') {
-      const auto eq = text_.find('=');
-      if (eq == std::string_view::npos) fail("invalid dimension decoration");
-      pos_ = eq + 1;
-    }
+    const std::vector<std::pair<int, int>> decoration = parse_decoration();
     skip_space();
     if (text_.substr(pos_) == "{}") return;  // empty array: no dimensions
     parse_level(0);
@@ -439,7 +543,18 @@ class TextArrayParser {
       fail(fmt::format("the array has {} dimension{} but the C++ type has {}", out_.dims.size(),
                        out_.dims.size() == 1 ? "" : "s", depth));
     }
-    const Oid element_type = element_type_of(field_.type());
+    out_.lower_bounds.assign(out_.dims.size(), 1);
+    if (!decoration.empty()) {
+      if (decoration.size() != out_.dims.size()) fail("the dimension decoration does not match the array");
+      for (std::size_t i = 0; i < decoration.size(); ++i) {
+        const auto [lower, upper] = decoration[i];
+        if (static_cast<std::int64_t>(upper) - lower + 1 != out_.dims[i]) {
+          fail("the dimension decoration does not match the array");
+        }
+        out_.lower_bounds[i] = lower;
+      }
+    }
+    const Oid element_type = element_type_;
     out_.elements.reserve(spans_.size());
     for (const auto& [offset, length] : spans_) {
       if (offset == std::string::npos) {
@@ -458,6 +573,39 @@ class TextArrayParser {
     while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])) != 0) ++pos_;
   }
 
+  // "[lower:upper]" (or "[upper]", lower 1) per dimension, then '=': what the server prints before
+  // an array whose lower bounds are not all 1.
+  std::vector<std::pair<int, int>> parse_decoration() {
+    std::vector<std::pair<int, int>> bounds;
+    const auto number = [&]() {
+      int value = 0;
+      const auto [ptr, ec] = std::from_chars(text_.data() + pos_, text_.data() + text_.size(), value);
+      if (ec != std::errc()) fail("invalid dimension decoration");
+      pos_ = static_cast<std::size_t>(ptr - text_.data());
+      return value;
+    };
+    skip_space();
+    while (pos_ < text_.size() && text_[pos_] == '[') {
+      ++pos_;
+      int lower = 1;
+      int upper = number();
+      if (pos_ < text_.size() && text_[pos_] == ':') {
+        ++pos_;
+        lower = upper;
+        upper = number();
+      }
+      if (pos_ >= text_.size() || text_[pos_] != ']') fail("invalid dimension decoration");
+      ++pos_;
+      bounds.emplace_back(lower, upper);
+    }
+    if (!bounds.empty()) {
+      skip_space();
+      if (pos_ >= text_.size() || text_[pos_] != '=') fail("invalid dimension decoration");
+      ++pos_;
+    }
+    return bounds;
+  }
+
   void parse_level(std::size_t level) {
     if (pos_ >= text_.size() || text_[pos_] != '{') fail("expected '{'");
     ++pos_;
@@ -474,7 +622,7 @@ class TextArrayParser {
       ++count;
       skip_space();
       if (pos_ >= text_.size()) fail("unterminated array");
-      if (text_[pos_] == ',') {
+      if (text_[pos_] == delimiter_) {
         ++pos_;
         continue;
       }
@@ -482,7 +630,7 @@ class TextArrayParser {
         ++pos_;
         break;
       }
-      fail("expected ',' or '}'");
+      fail(fmt::format("expected '{}' or '}}'", delimiter_));
     }
     if (out_.dims.size() <= level) {
       out_.dims.resize(level + 1, -1);
@@ -512,7 +660,7 @@ class TextArrayParser {
       return;
     }
     const std::size_t start = pos_;
-    while (pos_ < text_.size() && text_[pos_] != ',' && text_[pos_] != '}') {
+    while (pos_ < text_.size() && text_[pos_] != delimiter_ && text_[pos_] != '}') {
       if (text_[pos_] == '\\' && pos_ + 1 < text_.size()) ++pos_;
       ++pos_;
     }
@@ -532,6 +680,8 @@ class TextArrayParser {
   const Field& field_;
   std::string_view text_;
   ArrayContents& out_;
+  Oid element_type_;
+  char delimiter_;
   std::size_t pos_ = 0;
   std::vector<std::pair<std::size_t, std::size_t>> spans_;  // element offset/length in storage (npos: NULL)
 };
@@ -555,6 +705,28 @@ void begin_binary_array(std::string& out, std::span<const int> dims, bool has_nu
     append_be32(out, static_cast<std::uint32_t>(size));
     append_be32(out, 1);  // lower bound
   }
+}
+
+void begin_binary_array(std::string& out, std::span<const int> dims, std::span<const int> lower_bounds, bool has_null,
+                        Oid element_type) {
+  append_be32(out, static_cast<std::uint32_t>(dims.size()));
+  append_be32(out, has_null ? 1u : 0u);
+  append_be32(out, element_type);
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    append_be32(out, static_cast<std::uint32_t>(dims[i]));
+    append_be32(out, static_cast<std::uint32_t>(lower_bounds[i]));
+  }
+}
+
+char array_delimiter(Oid element_type) noexcept {
+  const auto* type = builtin_type(element_type);
+  return type != nullptr ? type->delimiter : ',';
+}
+
+void fail_lower_bounds(const Field& field, const ArrayContents& contents) {
+  field.fail("std::vector", fmt::format("the array's subscripts start at {} (not 1), which a std::vector would lose; "
+                                        "read it as pgkit::Array<T> (<pgkit/array.hpp>), which keeps them",
+                                        array_decoration(contents)));
 }
 
 void append_array_text_element(std::string& out, std::optional<std::string_view> text) {

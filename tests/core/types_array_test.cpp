@@ -60,7 +60,8 @@ TEST_F(TypesArray, OneDimension) {
   EXPECT_EQ(server_type(conn, values), "integer[]");
   EXPECT_TRUE(conn.query_value<bool>("SELECT $1 = ARRAY[1, -2, 3, 2147483647, -2147483648]", values));
   expect_reads(conn, "ARRAY[1, -2, 3, 2147483647, -2147483648]", values);
-  expect_reads(conn, "'[0:2]={7,8,9}'::int[]", Ints{7, 8, 9});
+  // Subscripts from 0 do not fit a vector: it refuses them rather than drop them (pgkit::Array keeps them).
+  EXPECT_THAT(expect_read_fails<Ints>(conn, "'[0:2]={7,8,9}'::int[]"), HasSubstr("[0:2]"));
   expect_round_trip(conn, std::vector<std::int64_t>{std::numeric_limits<std::int64_t>::min(), 0}, "bigint[]");
   expect_round_trip(conn, std::vector<std::int16_t>{-32768, 32767}, "smallint[]");
   expect_round_trip(conn, std::vector<bool>{true, false, true}, "boolean[]");

@@ -421,10 +421,10 @@ TEST_F(TypesTextForm, EveryBuiltInTypeReadsAsItsText) {
 
 // pgkit asks for text results whenever a column has a type whose binary form it does not read, so
 // these read as the server's text from every statement. A binary value of one (binary COPY gives
-// them) cannot be read as text: the error says so rather than returning bytes.
+// them) cannot be read as text: the error says so rather than returning bytes. (inet, point, bit,
+// ranges and timetz render from binary: tests/core/types_{network,geometry,money_bits,range}_test.cpp.)
 TEST_F(TypesTextForm, TypesWithoutABinaryDecoderReadAsTextAndRefuseTheirBinaryForm) {
-  for (const std::string_view expression : {"'192.168.0.1/24'::inet", "'(1,2)'::point",
-                                            "B'101'::bit(3)", "'[1,5)'::int4range", "'pg_class'::regclass"}) {
+  for (const std::string_view expression : {"'pg_class'::regclass", "'-1.5'::money"}) {
     const std::string server = conn.query_value<std::string>(fmt::format("SELECT ({})::text", expression));
     EXPECT_EQ(read_text<std::string>(conn, expression), server);
     const Result prepared = conn.exec(fmt::format("SELECT {}", expression));

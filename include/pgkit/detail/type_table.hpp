@@ -30,6 +30,20 @@ enum class Renderer : std::uint8_t {
   timestamp,  // timestamp and timestamptz (in UTC)
   interval,
   timetz,  // time of day and UTC offset
+  inet,
+  cidr,
+  macaddr,
+  macaddr8,
+  bits,  // bit and varbit
+  point,
+  line,
+  lseg,
+  box,
+  circle,
+  path,
+  polygon,
+  range,       // each bound by its element type's renderer
+  multirange,  // a list of ranges
   array,  // element by element, with dimensions and lower bounds
 };
 
