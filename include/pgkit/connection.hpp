@@ -195,6 +195,9 @@ class TimedConnection : public Executor<TimedConnection> {
 };
 
 class RowStream;
+namespace detail {
+class StreamState;
+}
 
 class Connection : public Executor<Connection> {
  public:
@@ -281,9 +284,11 @@ class Connection : public Executor<Connection> {
 // A range of rows read one at a time. Each Row is valid until the iterator moves on. Breaking out of
 // the loop early cancels the rest of the query; inside a transaction that cancel aborts the
 // transaction (PostgreSQL cannot stop a statement otherwise), so roll back or let it end there.
+// The connection's query_timeout bounds the statement: a wait for the next row past it cancels the
+// statement (QueryCanceled), and a server that does not answer the cancel within its grace period
+// (0.1 to 1 s; 1 s when abandoning a stream without a timeout) gets its connection closed.
 class RowStream {
  public:
-  explicit RowStream(Connection& connection);
   RowStream(RowStream&& other) noexcept;
   RowStream& operator=(RowStream&&) = delete;
   RowStream(const RowStream&) = delete;
@@ -318,11 +323,12 @@ class RowStream {
 
  private:
   friend class Connection;
+  explicit RowStream(std::unique_ptr<detail::StreamState> state);
   Row current_row() const;
   void advance();
   void finish() noexcept;
 
-  Connection* conn_;
+  std::unique_ptr<detail::StreamState> state_;  // the connection held, and the statement's deadline
   Result current_;
   std::size_t rows_read_ = 0;
   bool started_ = false;

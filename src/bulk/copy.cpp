@@ -1,14 +1,13 @@
 #include <pgkit/copy.hpp>
 
 #include "core/connection_impl.hpp"
+#include "core/wait.hpp"
 #include "core/identifier.hpp"
 #include "core/sql_scan.hpp"
 
 #include <fmt/format.h>
-#include <poll.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <fstream>
 #include <istream>
 #include <ostream>
@@ -58,24 +57,29 @@ std::string with_copy_context(const DatabaseError& e) {
 }
 
 // After a COPY statement was sent and its first result read: when that is not `expected`, reads
-// everything, leaving the connection idle, and throws (the server's error, or InterfaceError `what`).
-// `timeout_note` ("COPY ... timed out after N ms"), when given, leads the message of a cancelled start.
-void refuse_copy_start(Connection::Impl& conn, PGresult* result, std::string_view what,
+// everything within the Waiter's deadline, leaving the connection idle, and throws (the server's error,
+// or InterfaceError `what`). `timeout_note` ("COPY ... timed out after N ms"), when given, leads the
+// message of a cancelled start.
+void refuse_copy_start(Connection::Impl& conn, Waiter& waiter, PGresult* result, std::string_view what,
                        std::string_view timeout_note = {}) {
   const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
   auto diagnostics = diagnostics_of(result, conn.conn);
   PQclear(result);
   // A COPY going the other way must be ended first: until then libpq reports it again and again.
-  while (PGresult* rest = PQgetResult(conn.conn)) {
+  for (;;) {
+    while (PQisBusy(conn.conn) != 0 && waiter.wait()) {
+    }
+    PGresult* rest = PQgetResult(conn.conn);
+    if (rest == nullptr) break;
     const auto rest_status = PQresultStatus(rest);
     PQclear(rest);
     if (rest_status == PGRES_COPY_IN) {
       PQputCopyEnd(conn.conn, "pgkit: this COPY goes the other way");
     } else if (rest_status == PGRES_COPY_OUT) {
-      char* data = nullptr;
-      while (PQgetCopyData(conn.conn, &data, 0) > 0) PQfreemem(data);
+      stop_copy_out(conn.conn, waiter);
     }
   }
+  waiter.settle();
   if (status == PGRES_FATAL_ERROR) {
     std::string text = error_text(*diagnostics);
     if (!timeout_note.empty() && diagnostics->sqlstate == "57014") text = fmt::format("{}: {}", timeout_note, text);
@@ -140,41 +144,44 @@ void throw_copy_range(std::string_view /*column*/, std::string_view what) {
 class CopyWriterImpl {
  public:
   CopyWriterImpl(Connection& connection, std::string copy_sql, std::string table_display, const CopyOptions& options)
-      : conn(connection.impl()), table(std::move(table_display)), options(options) {
+      : conn(connection.impl()),
+        table(std::move(table_display)),
+        what(fmt::format("COPY into {}", table)),
+        options(options),
+        token(conn, Owner::copy_in),  // nothing else may run on the connection meanwhile
+        waiter(conn, options.timeout ? std::optional(checked_timeout(*options.timeout)) : std::nullopt, what) {
     if (options.buffer_bytes == 0) throw InterfaceError("CopyOptions::buffer_bytes must be at least 1");
-    conn.check_usable();
-    if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
     if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
-    while (PQisBusy(conn.conn) != 0) wait(false);
+    while (PQisBusy(conn.conn) != 0 && waiter.wait()) {
+    }
     PGresult* result = PQgetResult(conn.conn);
     if (result != nullptr && PQresultStatus(result) == PGRES_COPY_IN) {
       PQclear(result);
     } else {
-      if (timed_out) wait_for_cancel_delivery();
-      refuse_copy_start(conn, result, "not a COPY ... FROM STDIN statement", timeout_note());
+      refuse_copy_start(conn, waiter, result, "not a COPY ... FROM STDIN statement", timeout_note());
     }
     PQsetnonblocking(conn.conn, 1);  // so that a deadline can interrupt a full socket
-    conn.in_pipeline = true;         // nothing else may run on the connection meanwhile
-    active = true;
   }
 
   CopyWriterImpl(const CopyWriterImpl&) = delete;
   CopyWriterImpl& operator=(const CopyWriterImpl&) = delete;
   ~CopyWriterImpl() { abort("the COPY was abandoned before it finished"); }
 
+  // Whether rows can still be sent: not finished, aborted, or given up.
+  [[nodiscard]] bool active() const noexcept { return token.held() && conn.conn != nullptr; }
+
   // Queues `data`; returns false when the COPY cannot go on: the server ended it (an error it sent
   // meanwhile), or the deadline passed (then the COPY is being cancelled, and end() fails it).
   bool send(std::string_view data) {
-    if (deadline && !timed_out && Clock::now() >= *deadline) start_cancel();
-    if (timed_out) return false;
+    if (waiter.expired()) return false;
     PQconsumeInput(conn.conn);  // notices a server-side error early
     for (;;) {
       const int queued = PQputCopyData(conn.conn, data.data(), static_cast<int>(data.size()));
       if (queued == 1) break;
       if (queued < 0) return false;
-      wait(true);
-      if (timed_out) return false;
+      waiter.wait(true);
+      if (waiter.timed_out()) return false;
     }
     stats.bytes += data.size();
     return flush(true);
@@ -184,10 +191,10 @@ class CopyWriterImpl {
     for (;;) {
       // Past the deadline the COPY must fail even if the cancel request comes too late to stop it: a
       // binary COPY ended at a row boundary would otherwise commit the rows sent so far.
-      const int ended = PQputCopyEnd(conn.conn, timed_out ? "pgkit: the COPY timed out" : nullptr);
+      const int ended = PQputCopyEnd(conn.conn, waiter.timed_out() ? "pgkit: the COPY timed out" : nullptr);
       if (ended == 1) break;
       if (ended < 0) break;  // the COPY ended already: the result says why
-      wait(true);
+      waiter.wait(true);
     }
     flush(false);
     return finish_result();
@@ -195,7 +202,7 @@ class CopyWriterImpl {
 
   // Ends the COPY with an error (the server rolls it back); swallows the server's answer.
   void abort(std::string_view reason) noexcept {
-    if (!active || conn.conn == nullptr) return;
+    if (!active()) return;
     try {
       const std::string message(reason);
       PQputCopyEnd(conn.conn, message.c_str());
@@ -207,13 +214,11 @@ class CopyWriterImpl {
 
   Connection::Impl& conn;
   std::string table;
+  std::string what;  // "COPY into t", for the Waiter's messages
   CopyOptions options;
   CopyStats stats;
-  std::optional<Clock::time_point> deadline;
-  std::optional<AsyncCancel> cancel;
-  Clock::time_point cancel_deadline{};
-  bool timed_out = false;  // the deadline passed: a cancel request is on its way
-  bool active = false;
+  OwnerToken token;
+  Waiter waiter;
 
  private:
   // Sends what libpq holds. With `stop_on_timeout`, gives up (false) once the deadline has passed: the
@@ -223,70 +228,25 @@ class CopyWriterImpl {
       const int pending = PQflush(conn.conn);
       if (pending == 0) return true;
       if (pending < 0) return false;
-      wait(true);
-      if (stop_on_timeout && timed_out) return false;
-    }
-  }
-
-  void start_cancel() {
-    timed_out = true;
-    cancel.emplace(conn.cancel_object());
-    cancel_deadline = Clock::now() + cancel_grace(*options.timeout);
-  }
-
-  // A cancel request still on its way could hit the next statement: wait until it was delivered.
-  void wait_for_cancel_delivery() {
-    if (cancel && conn.conn != nullptr && !cancel->wait_until(Clock::now() + std::chrono::seconds(1))) {
-      conn.mark_broken("a cancel request could not be delivered");
+      waiter.wait(true);
+      if (stop_on_timeout && waiter.timed_out()) return false;
     }
   }
 
   [[nodiscard]] std::string timeout_note() const {
-    return timed_out ? fmt::format("COPY into {} timed out after {} ms", table, options.timeout->count()) : "";
-  }
-
-  // Waits until the socket can take more (or has something to read), within the deadline. When the
-  // deadline passes, sends a cancel request and returns at once (timed_out tells the caller to stop
-  // sending); the connection is closed if the server has not answered the cancel in time.
-  void wait(bool want_write) {
-    std::optional<Clock::time_point> until = deadline;
-    const auto now = Clock::now();
-    if (deadline && !timed_out && now >= *deadline) {
-      start_cancel();
-      return;
-    }
-    if (timed_out) {
-      if (now >= cancel_deadline) {
-        active = false;
-        conn.give_up_after_unanswered_cancel(fmt::format("COPY into {}", table), *options.timeout);
-      }
-      until = cancel_deadline;
-    }
-    pollfd fd{PQsocket(conn.conn), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
-    if (::poll(&fd, 1, until ? poll_milliseconds(*until) : -1) < 0 && errno != EINTR) {
-      throw OperationalError("poll failed during COPY");
-    }
-    PQconsumeInput(conn.conn);
+    return waiter.timed_out() ? fmt::format("{} timed out after {} ms", what, options.timeout->count()) : "";
   }
 
   std::int64_t finish_result() {
-    active = false;
-    conn.in_pipeline = false;
+    token.release();
     PQsetnonblocking(conn.conn, 0);
-    std::optional<std::chrono::milliseconds> left;
-    const auto until = timed_out ? std::optional(cancel_deadline) : deadline;
-    if (until) left = std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(*until - Clock::now()));
     try {
-      const Result result = conn.collect(left);
-      wait_for_cancel_delivery();
-      return result.affected_rows();
+      return conn.collect(waiter).affected_rows();  // within what is left of the deadline
     } catch (const DatabaseError& e) {
-      wait_for_cancel_delivery();
       auto diagnostics = std::make_shared<Diagnostics>(e.diagnostics());
       if (diagnostics->sqlstate.empty()) throw;
-      const std::string what = timed_out && diagnostics->sqlstate == "57014" ? timeout_note()
-                                                                            : fmt::format("COPY into {}", table);
-      throw_database_error(fmt::format("{}: {}", what, with_copy_context(e)), std::move(diagnostics));
+      const std::string prefix = waiter.timed_out() && diagnostics->sqlstate == "57014" ? timeout_note() : what;
+      throw_database_error(fmt::format("{}: {}", prefix, with_copy_context(e)), std::move(diagnostics));
     }
   }
 };
@@ -294,9 +254,11 @@ class CopyWriterImpl {
 // The COPY ... TO STDOUT side: reading CopyData messages with a deadline; binary rows parsed on top.
 class CopyReaderImpl::State {
  public:
-  State(Connection& connection, std::string copy_sql, const CopyOptions& opts) : conn(connection.impl()), options(opts) {
-    conn.check_usable();
-    if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
+  State(Connection& connection, std::string copy_sql, const CopyOptions& opts)
+      : conn(connection.impl()),
+        options(opts),
+        token(conn, Owner::copy_out),  // nothing else may run on the connection meanwhile
+        waiter(conn, options.timeout ? std::optional(checked_timeout(*options.timeout)) : std::nullopt, "COPY") {
     if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
     while (PQisBusy(conn.conn) != 0) wait();
@@ -304,117 +266,73 @@ class CopyReaderImpl::State {
     if (result != nullptr && PQresultStatus(result) == PGRES_COPY_OUT) {
       PQclear(result);
     } else {
-      wait_for_cancel_delivery();
-      refuse_copy_start(conn, result, "not a COPY ... TO STDOUT statement", timeout_note());
+      refuse_copy_start(conn, waiter, result, "not a COPY ... TO STDOUT statement", timeout_note());
     }
-    conn.in_pipeline = true;
     active = true;
   }
 
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
+  // Left before the end: the server is asked to stop sending, and what is on its way is read, within
+  // the cancel's grace period (else the connection is closed).
   ~State() {
-    if (message != nullptr) PQfreemem(message);  // the last message read (a range left early)
+    release_message();  // the last message read (a range left early)
     if (!active || conn.conn == nullptr) return;
-    // Stop the server from sending the rest, then read what is on its way.
-    if (auto request = conn.cancel_object()) {
-      char error[256];
-      PQcancel(request.get(), error, sizeof error);
+    try {
+      waiter.cancel();
+      while (next_raw()) {
+      }
+      while (PQisBusy(conn.conn) != 0 && waiter.wait()) {
+      }
+      while (PGresult* rest = PQgetResult(conn.conn)) PQclear(rest);
+      waiter.settle();
+    } catch (...) {  // given up: the connection is closed
     }
-    char* data = nullptr;
-    while (PQgetCopyData(conn.conn, &data, 0) > 0) PQfreemem(data);
-    active = false;
-    conn.in_pipeline = false;
-    while (PGresult* rest = PQgetResult(conn.conn)) PQclear(rest);
-    if (PQstatus(conn.conn) == CONNECTION_BAD) conn.mark_broken("lost while abandoning a COPY");
+    token.release();
+    if (conn.conn != nullptr && PQstatus(conn.conn) == CONNECTION_BAD) conn.mark_broken("lost while abandoning a COPY");
   }
 
   // The next CopyData message, or nullopt at the end (then the COPY's result has been read).
   std::optional<std::string_view> next_message() {
-    if (message != nullptr) {
-      PQfreemem(message);
-      message = nullptr;
+    if (!active) {
+      release_message();
+      return std::nullopt;
     }
-    if (!active) return std::nullopt;
-    for (;;) {
-      const int size = PQgetCopyData(conn.conn, &message, 1);
-      if (size > 0) {
-        stats.bytes += static_cast<std::size_t>(size);
-        return std::string_view(message, static_cast<std::size_t>(size));
-      }
-      if (size == -1) {
-        finish();
-        return std::nullopt;
-      }
-      if (size == -2) {
-        auto diagnostics = diagnostics_of(nullptr, conn.conn);
-        conn.mark_broken(diagnostics->message_primary);
-        active = false;
-        conn.in_pipeline = false;
-        throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
-      }
-      wait();
-    }
+    const auto got = next_raw();
+    if (!got) finish();
+    return got;
   }
 
   void finish() {
     active = false;
-    conn.in_pipeline = false;
+    token.release();
     try {
-      stats.rows = conn.collect(std::nullopt).affected_rows();  // "COPY n"
+      stats.rows = conn.collect(waiter).affected_rows();  // "COPY n"
     } catch (const QueryCanceled& e) {
-      wait_for_cancel_delivery();
-      if (!cancel || e.sqlstate().empty()) throw;
+      if (!waiter.timed_out() || e.sqlstate().empty()) throw;
       throw QueryCanceled(fmt::format("{}: {}", timeout_note(), e.what()), std::make_shared<Diagnostics>(e.diagnostics()));
-    }
-    wait_for_cancel_delivery();
-  }
-
-  // A cancel request still on its way could hit the next statement: wait until it was delivered.
-  void wait_for_cancel_delivery() {
-    if (cancel && conn.conn != nullptr && !cancel->wait_until(Clock::now() + std::chrono::seconds(1))) {
-      conn.mark_broken("a cancel request could not be delivered");
     }
   }
 
   [[nodiscard]] std::string timeout_note() const {
-    return cancel ? fmt::format("COPY timed out after {} ms", options.timeout->count()) : "";
+    return waiter.timed_out() ? fmt::format("COPY timed out after {} ms", options.timeout->count()) : "";
   }
 
   void wait() {
-    std::optional<Clock::time_point> until = deadline;
-    const auto now = Clock::now();
-    if (deadline && now >= *deadline) {
-      if (!cancel) {
-        cancel.emplace(conn.cancel_object());
-        cancel_deadline = now + cancel_grace(*options.timeout);
-      }
-      if (now >= cancel_deadline) {
-        active = false;
-        conn.give_up_after_unanswered_cancel("COPY", *options.timeout);
-      }
-      until = cancel_deadline;
-    }
-    pollfd fd{PQsocket(conn.conn), POLLIN, 0};
-    if (::poll(&fd, 1, until ? poll_milliseconds(*until) : -1) < 0 && errno != EINTR) {
-      throw OperationalError("poll failed during COPY");
-    }
-    if (PQconsumeInput(conn.conn) == 0) {
-      auto diagnostics = diagnostics_of(nullptr, conn.conn);
-      conn.mark_broken(diagnostics->message_primary);
-      active = false;
-      conn.in_pipeline = false;
-      throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
-    }
+    if (waiter.wait()) return;
+    auto diagnostics = diagnostics_of(nullptr, conn.conn);
+    conn.mark_broken(diagnostics->message_primary);
+    active = false;
+    token.release();
+    throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
   }
 
   Connection::Impl& conn;
   CopyOptions options;
   CopyStats stats;
-  std::optional<Clock::time_point> deadline;
-  std::optional<AsyncCancel> cancel;
-  Clock::time_point cancel_deadline{};
+  OwnerToken token;
+  Waiter waiter;
   char* message = nullptr;
   bool active = false;
 
@@ -428,6 +346,32 @@ class CopyReaderImpl::State {
   std::string pending;
   bool header_read = false;
   bool trailer_read = false;
+
+ private:
+  void release_message() noexcept {
+    if (message != nullptr) PQfreemem(std::exchange(message, nullptr));
+  }
+
+  // The next CopyData message, waiting within the deadline; nullopt when the COPY's data ended.
+  std::optional<std::string_view> next_raw() {
+    release_message();
+    for (;;) {
+      const int size = PQgetCopyData(conn.conn, &message, 1);
+      if (size > 0) {
+        stats.bytes += static_cast<std::size_t>(size);
+        return std::string_view(message, static_cast<std::size_t>(size));
+      }
+      if (size == -1) return std::nullopt;
+      if (size == -2) {
+        auto diagnostics = diagnostics_of(nullptr, conn.conn);
+        conn.mark_broken(diagnostics->message_primary);
+        active = false;
+        token.release();
+        throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
+      }
+      wait();
+    }
+  }
 };
 
 namespace {
@@ -600,7 +544,7 @@ CopyWriter::CopyWriter(Connection& connection, const TableName& table, const std
 CopyWriter::~CopyWriter() = default;
 
 void CopyWriter::start_row(std::size_t width) {
-  if (!impl_ || !impl_->active) throw InterfaceError("the COPY is finished or was aborted");
+  if (!impl_ || !impl_->active()) throw InterfaceError("the COPY is finished or was aborted");
   if (width != column_names_.size()) {
     const InterfaceError error(fmt::format("a row has {} values but the COPY has {} columns", width,
                                            column_names_.size()));
@@ -646,7 +590,7 @@ std::string_view CopyWriter::column_name(std::size_t column) const {
 }
 
 std::int64_t CopyWriter::finish() {
-  if (!impl_ || !impl_->active) throw InterfaceError("the COPY is finished or was aborted");
+  if (!impl_ || !impl_->active()) throw InterfaceError("the COPY is finished or was aborted");
   detail::append_be16(buffer_, 0xFFFF);  // the trailer
   impl_->stats.peak_buffered_bytes = std::max(impl_->stats.peak_buffered_bytes, buffer_.size());
   impl_->send(buffer_);

@@ -92,7 +92,7 @@ class OutcomeSink final : public detail::PipelineSink {
 struct Pipeline::State {
   State(Connection& conn, const PipelineOptions& options)
       : sink(outcomes, !in_explicit_transaction(conn)),
-        engine(conn.impl(), sink, options.limits, options.timeout) {}
+        engine(conn.impl(), sink, options.limits, options.timeout, detail::Owner::pipeline) {}
   std::vector<PipelineOutcome> outcomes;
   OutcomeSink sink;
   detail::PipelineEngine engine;
@@ -194,7 +194,7 @@ struct ManyRowsWriter::State final : PipelineSink {
   void on_group_end() override {}
 
   void start() {
-    engine.emplace(conn.impl(), *this, options.limits, options.timeout);
+    engine.emplace(conn.impl(), *this, options.limits, options.timeout, Owner::execute_many);
     if (wrap == Wrap::transaction) engine->send_params(wrap_tag, "BEGIN", Params());
     if (wrap == Wrap::savepoint) engine->send_params(wrap_tag, savepoint, Params());
   }

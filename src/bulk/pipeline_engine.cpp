@@ -1,10 +1,8 @@
 #include "pipeline_engine.hpp"
 
 #include <fmt/format.h>
-#include <poll.h>
 
 #include <algorithm>
-#include <cerrno>
 
 namespace pgkit::detail {
 
@@ -14,21 +12,31 @@ std::size_t parameter_bytes(const Params& params) noexcept {
   return total;
 }
 
-PipelineEngine::PipelineEngine(Connection::Impl& conn, PipelineSink& sink, const PipelineLimits& limits,
-                               std::optional<std::chrono::milliseconds> timeout)
-    : conn_(conn), sink_(sink), limits_(limits), timeout_(timeout) {
-  if (limits_.max_in_flight_statements == 0 || limits_.max_in_flight_bytes == 0) {
+namespace {
+
+const PipelineLimits& checked(const PipelineLimits& limits) {
+  if (limits.max_in_flight_statements == 0 || limits.max_in_flight_bytes == 0) {
     throw InterfaceError("pipeline limits must be at least 1 statement and 1 byte");
   }
-  conn_.check_usable();
-  if (timeout_) deadline_ = deadline_after(checked_timeout(*timeout_));
+  return limits;
+}
+
+std::optional<std::chrono::milliseconds> checked(std::optional<std::chrono::milliseconds> timeout) {
+  if (timeout) checked_timeout(*timeout);
+  return timeout;
+}
+
+}  // namespace
+
+PipelineEngine::PipelineEngine(Connection::Impl& conn, PipelineSink& sink, const PipelineLimits& limits,
+                               std::optional<std::chrono::milliseconds> timeout, Owner owner)
+    : conn_(conn), sink_(sink), limits_(checked(limits)), token_(conn, owner), waiter_(conn, checked(timeout), "the pipeline") {
   if (PQenterPipelineMode(conn_.conn) == 0) conn_.throw_send_failure("cannot enter pipeline mode");
   // Non-blocking, so that sending never waits on a server that is itself waiting for us to read.
   if (PQsetnonblocking(conn_.conn, 1) != 0) {
     PQexitPipelineMode(conn_.conn);
     conn_.throw_send_failure("cannot switch to non-blocking mode");
   }
-  conn_.in_pipeline = true;
   active_ = true;
 }
 
@@ -45,7 +53,7 @@ PipelineEngine::~PipelineEngine() {
 void PipelineEngine::leave() {
   if (!active_) return;
   active_ = false;
-  conn_.in_pipeline = false;
+  token_.release();
   if (conn_.conn == nullptr) return;
   PQsetnonblocking(conn_.conn, 0);
   if (PQexitPipelineMode(conn_.conn) == 0 && PQstatus(conn_.conn) == CONNECTION_OK) {
@@ -56,7 +64,7 @@ void PipelineEngine::leave() {
 void PipelineEngine::fail_connection(std::string_view what) {
   pending_.clear();
   active_ = false;
-  conn_.in_pipeline = false;
+  token_.release();
   conn_.throw_send_failure(what);
 }
 
@@ -186,29 +194,16 @@ bool PipelineEngine::read_ready() {
   return progress;
 }
 
+// Past the deadline the Waiter cancels what runs (its group is then skipped), and gives the server its
+// grace period to answer before giving up on the connection.
 void PipelineEngine::wait_for_socket(bool want_write) {
-  const auto now = Clock::now();
-  // Once the server answered a cancel, a statement of a later group still running a grace period
-  // later gets its own: the deadline is the whole pipeline's.
-  std::optional<Clock::time_point> until;
-  if (deadline_) until = std::max(*deadline_, next_cancel_);
-  if (until && now >= *until) {
-    if (!cancel_) {
-      // Past the deadline: cancel what runs (its group is then skipped), and give the server up to
-      // a second more to answer before giving up on the connection.
-      cancel_.emplace(conn_.cancel_object());
-      cancel_deadline_ = now + cancel_grace(*timeout_);
-    }
-    if (now >= cancel_deadline_) {
-      pending_.clear();
-      active_ = false;
-      conn_.give_up_after_unanswered_cancel("the pipeline", *timeout_);
-    }
-    until = cancel_deadline_;
-  }
-  pollfd fd{PQsocket(conn_.conn), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
-  if (::poll(&fd, 1, until ? poll_milliseconds(*until) : -1) < 0 && errno != EINTR) {
-    fail_connection("poll failed in a pipeline");
+  try {
+    waiter_.wait(want_write);  // a failed read shows in pump()'s next PQconsumeInput
+  } catch (...) {
+    pending_.clear();
+    active_ = false;
+    token_.release();
+    throw;
   }
 }
 
@@ -221,10 +216,7 @@ void PipelineEngine::pump(bool wait) {
       fail_connection("the connection was lost in a pipeline");
     }
     const bool progress = read_ready();
-    if (progress && cancel_) {  // the server answers: no reason to give up on the connection
-      cancel_.reset();
-      next_cancel_ = Clock::now() + cancel_grace(*timeout_);
-    }
+    if (progress) waiter_.answered();  // the server answers: no reason to give up on the connection
     if (!wait || progress || pending_.empty()) return;
     // The server holds the results of an open group until a sync or a flush request: ask for them
     // before waiting, or both sides would wait forever.

@@ -6,6 +6,7 @@
 #include <pgkit/pipeline.hpp>
 
 #include "core/connection_impl.hpp"
+#include "core/wait.hpp"
 
 #include <deque>
 #include <span>
@@ -27,8 +28,9 @@ class PipelineSink {
 
 class PipelineEngine {
  public:
+  // `owner`: Owner::pipeline or Owner::execute_many, named to a statement refused meanwhile.
   PipelineEngine(Connection::Impl& conn, PipelineSink& sink, const PipelineLimits& limits,
-                 std::optional<std::chrono::milliseconds> timeout);
+                 std::optional<std::chrono::milliseconds> timeout, Owner owner);
   PipelineEngine(const PipelineEngine&) = delete;
   PipelineEngine& operator=(const PipelineEngine&) = delete;
   // Drains and leaves pipeline mode when still active; never throws.
@@ -65,11 +67,8 @@ class PipelineEngine {
   Connection::Impl& conn_;
   PipelineSink& sink_;
   PipelineLimits limits_;
-  std::optional<Clock::time_point> deadline_;
-  std::optional<std::chrono::milliseconds> timeout_;
-  std::optional<AsyncCancel> cancel_;
-  Clock::time_point cancel_deadline_{};
-  Clock::time_point next_cancel_{};  // not before: a grace period after the server answered the last one
+  OwnerToken token_;
+  Waiter waiter_;  // the whole pipeline's deadline
   std::deque<Pending> pending_;
   std::size_t in_flight_statements_ = 0;
   std::size_t in_flight_bytes_ = 0;

@@ -50,6 +50,33 @@ Connection::Impl::Impl(const ConnectOptions& options)
   PQsetNoticeReceiver(conn, &detail::notice_receiver, this);
 }
 
+namespace detail {
+
+std::string owned_message(Owner owner) {
+  switch (owner) {
+    case Owner::none: break;
+    case Owner::row_stream: return "a RowStream is reading from this connection; finish or destroy it first";
+    case Owner::pipeline: return "a Pipeline owns this connection; finish or destroy it first";
+    case Owner::execute_many: return "an execute_many() batch owns this connection; let it finish first";
+    case Owner::copy_in:
+      return "a COPY ... FROM STDIN (CopyWriter, copy_in) owns this connection; finish or destroy it first";
+    case Owner::copy_out:
+      return "a COPY ... TO STDOUT (CopyRows, copy_out) owns this connection; finish reading it or destroy it first";
+  }
+  return "the connection is free";
+}
+
+OwnerToken::OwnerToken(Connection::Impl& impl, Owner owner) : impl_(&impl) {
+  impl.check_usable();
+  impl.owner = owner;
+}
+
+void OwnerToken::release() noexcept {
+  if (impl_ != nullptr) std::exchange(impl_, nullptr)->owner = Owner::none;
+}
+
+}  // namespace detail
+
 Connection::Impl::~Impl() {
   {
     const std::lock_guard lock(cancel_state->mutex);
@@ -66,8 +93,7 @@ void Connection::Impl::check_usable() const {
         fmt::format("the connection to {} was lost ({}); open a new one", description, broken_reason));
   }
   if (conn == nullptr) throw InterfaceError("the connection is closed");
-  if (streaming) throw InterfaceError("a RowStream is reading from this connection; finish or destroy it first");
-  if (in_pipeline) throw InterfaceError("a Pipeline owns this connection; finish or destroy it first");
+  if (owner != detail::Owner::none) throw InterfaceError(detail::owned_message(owner));
 }
 
 void Connection::Impl::mark_broken(std::string reason) {

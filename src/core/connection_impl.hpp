@@ -18,6 +18,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 namespace pgkit {
 
@@ -27,6 +28,8 @@ struct CancelHandle::State {
 };
 
 namespace detail {
+
+class Waiter;
 
 // Names of automatically prepared statements; prepare() refuses names starting with it.
 inline constexpr std::string_view automatic_statement_prefix = "pgkit_";
@@ -78,6 +81,31 @@ class AsyncCancel {
   std::shared_ptr<Shared> shared_;
 };
 
+// What holds a connection for a while, so that nothing else runs on it meanwhile; named in the error
+// a statement gets then.
+enum class Owner : unsigned char { none, row_stream, pipeline, execute_many, copy_in, copy_out };
+
+// "a Pipeline owns this connection; finish or destroy it first" and the like.
+std::string owned_message(Owner owner);
+
+// The connection held by `owner` for the token's life. Refuses (check_usable) a connection that is
+// closed, lost, or held already.
+class OwnerToken {
+ public:
+  OwnerToken(Connection::Impl& impl, Owner owner);
+  OwnerToken(OwnerToken&& other) noexcept : impl_(std::exchange(other.impl_, nullptr)) {}
+  OwnerToken& operator=(OwnerToken&&) = delete;
+  OwnerToken(const OwnerToken&) = delete;
+  OwnerToken& operator=(const OwnerToken&) = delete;
+  ~OwnerToken() { release(); }
+  // Gives the connection back early; nothing if it was given back already.
+  void release() noexcept;
+  [[nodiscard]] bool held() const noexcept { return impl_ != nullptr; }
+
+ private:
+  Connection::Impl* impl_;
+};
+
 }  // namespace detail
 
 struct Connection::Impl {
@@ -86,7 +114,7 @@ struct Connection::Impl {
   Impl& operator=(const Impl&) = delete;
   ~Impl();
 
-  // Throws when the connection cannot run a statement now (closed, lost, streaming).
+  // Throws when the connection cannot run a statement now (closed, lost, held by an OwnerToken).
   void check_usable() const;
   // Runs one statement through the cache policy. With a visitor, rows go to it as they arrive
   // (single-row mode) and the returned Result is empty.
@@ -102,13 +130,20 @@ struct Connection::Impl {
   // After a PQsend*: reads every result, keeps the last, throws the first error. Honours the deadline
   // by cancelling, then closing the connection if the server does not answer the cancel.
   Result collect(std::optional<std::chrono::milliseconds> timeout, detail::RowVisitor* visitor = nullptr);
+  // The same within an operation's Waiter (a COPY's end, a stream's rest).
+  Result collect(detail::Waiter& waiter, detail::RowVisitor* visitor = nullptr);
+  // The connection is gone (`error`: the error result that said so, if any): marks it and throws
+  // ConnectionLost, AdminShutdown or CrashShutdown.
+  [[noreturn]] void throw_lost(const PGresult* error);
+  // Throws the DatabaseError of an error result.
+  [[noreturn]] void throw_error(const PGresult* error, const detail::Waiter& waiter);
   // Called when libpq reports a failure: marks the connection broken when it is, and throws.
   [[noreturn]] void throw_send_failure(std::string_view what);
   // Marks the connection lost: every later call fails fast with ConnectionLost.
   void mark_broken(std::string reason);
-  // The server ignored a cancel sent after `timeout`: closes the connection (later calls fail fast)
-  // and throws QueryCanceled saying that `what` ("statement", "COPY into t", ...) timed out.
-  [[noreturn]] void give_up_after_unanswered_cancel(std::string_view what, std::chrono::milliseconds timeout);
+  // The server ignored a cancel: closes the connection (later calls fail fast) and throws QueryCanceled
+  // saying what `happened` ("statement timed out after 200 ms", "row stream was cancelled").
+  [[noreturn]] void give_up_after_unanswered_cancel(std::string_view happened);
 
   std::shared_ptr<PGcancel> cancel_object();
   void deallocate_pending();
@@ -130,8 +165,7 @@ struct Connection::Impl {
   int transaction_depth = 0;
   bool broken = false;
   std::string broken_reason;
-  bool streaming = false;   // a RowStream owns the connection
-  bool in_pipeline = false; // a Pipeline owns the connection
+  detail::Owner owner = detail::Owner::none;  // set by a detail::OwnerToken
 
   // What a pool needs to know before lending the connection again. Cleared by the pool.
   bool used = false;               // a statement ran

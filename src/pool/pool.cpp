@@ -314,12 +314,12 @@ bool PoolCore::clean(PoolEntry& entry) noexcept {
     Connection& conn = entry.conn;
     if (!conn.is_open()) return false;
     auto& impl = conn.impl();
-    if (impl.streaming || impl.in_pipeline) return false;
+    if (impl.owner != Owner::none) return false;  // a stream, pipeline or COPY still runs
     PGconn* native = impl.conn;
     const auto status = PQtransactionStatus(native);
     if (status == PQTRANS_ACTIVE || status == PQTRANS_UNKNOWN) return false;
     if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {
-      impl.command("ROLLBACK", std::chrono::seconds(5));
+      impl.command("ROLLBACK", housekeeping_timeout());
       std::lock_guard lock(mutex_);
       ++counters_.rollbacks;
     }
@@ -346,7 +346,7 @@ bool PoolCore::clean(PoolEntry& entry) noexcept {
     }
     if (reset) {
       if (options_.reset_prepared_statements) conn.clear_statement_cache();
-      impl.command(reset_script_, std::chrono::seconds(5));
+      impl.command(reset_script_, housekeeping_timeout());
       std::lock_guard lock(mutex_);
       ++counters_.resets;
     }
@@ -544,7 +544,7 @@ void PoolCore::maintain() {
         lock.unlock();
         bool alive = true;
         try {
-          entry->conn.impl().command("SELECT 1", std::chrono::seconds(5));
+          entry->conn.impl().command("SELECT 1", housekeeping_timeout());
           entry->conn.impl().used = false;
         } catch (const std::exception& e) {
           alive = false;

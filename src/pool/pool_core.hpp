@@ -89,6 +89,11 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
     return entry.expires <= now;
   }
   [[nodiscard]] bool should_grow() const noexcept;
+  // The limit on the pool's own statements (ROLLBACK and the reset of a returned connection, the
+  // keepalive): the connections' query_timeout, else 5 s.
+  [[nodiscard]] std::chrono::milliseconds housekeeping_timeout() const noexcept {
+    return options_.connect.query_timeout.value_or(std::chrono::seconds(5));
+  }
   void record_wait(Clock::duration waited) noexcept;
   [[noreturn]] void throw_timeout(std::chrono::milliseconds timeout) const;
   std::chrono::milliseconds backoff_delay();
