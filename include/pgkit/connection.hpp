@@ -195,9 +195,12 @@ class TimedConnection : public Executor<TimedConnection> {
 };
 
 class RowStream;
+class Transaction;
 namespace detail {
 class StreamState;
-}
+class BulkAccess;
+class PoolAccess;
+}  // namespace detail
 
 class Connection : public Executor<Connection> {
  public:
@@ -262,15 +265,17 @@ class Connection : public Executor<Connection> {
   // libpq's connection, for what pgkit does not cover. Do not close it.
   [[nodiscard]] pg_conn* native_handle() const noexcept;
 
+  // pgkit's own state behind the connection. Other modules reach it only through the core's seams
+  // (detail::BulkAccess, detail::PoolAccess).
   struct Impl;
-  // pgkit's own modules build on this; it throws InterfaceError on a moved-from Connection.
-  [[nodiscard]] Impl& impl() const { return live(); }
 
  private:
   friend class Executor<Connection>;
   friend class TimedConnection;
-  friend class RowStream;
   friend class PooledConnection;
+  friend class Transaction;
+  friend class detail::BulkAccess;
+  friend class detail::PoolAccess;
   Result run(std::string_view sql, const Params& params);
   void run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor);
   Result run_prepared(const PreparedStatement& statement, const Params& params);

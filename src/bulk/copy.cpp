@@ -1,6 +1,8 @@
 #include <pgkit/copy.hpp>
 
-#include "core/connection_impl.hpp"
+#include "core/bulk_access.hpp"
+#include "core/diagnostics.hpp"
+#include "core/owner.hpp"
 #include "core/wait.hpp"
 #include "core/identifier.hpp"
 #include "core/sql_scan.hpp"
@@ -60,23 +62,23 @@ std::string with_copy_context(const DatabaseError& e) {
 // everything within the Waiter's deadline, leaving the connection idle, and throws (the server's error,
 // or InterfaceError `what`). `timeout_note` ("COPY ... timed out after N ms"), when given, leads the
 // message of a cancelled start.
-void refuse_copy_start(Connection::Impl& conn, Waiter& waiter, PGresult* result, std::string_view what,
+void refuse_copy_start(PGconn* conn, Waiter& waiter, PGresult* result, std::string_view what,
                        std::string_view timeout_note = {}) {
   const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  auto diagnostics = diagnostics_of(result, conn.conn);
+  auto diagnostics = diagnostics_of(result, conn);
   PQclear(result);
   // A COPY going the other way must be ended first: until then libpq reports it again and again.
   for (;;) {
-    while (PQisBusy(conn.conn) != 0 && waiter.wait()) {
+    while (PQisBusy(conn) != 0 && waiter.wait()) {
     }
-    PGresult* rest = PQgetResult(conn.conn);
+    PGresult* rest = PQgetResult(conn);
     if (rest == nullptr) break;
     const auto rest_status = PQresultStatus(rest);
     PQclear(rest);
     if (rest_status == PGRES_COPY_IN) {
-      PQputCopyEnd(conn.conn, "pgkit: this COPY goes the other way");
+      PQputCopyEnd(conn, "pgkit: this COPY goes the other way");
     } else if (rest_status == PGRES_COPY_OUT) {
-      stop_copy_out(conn.conn, waiter);
+      stop_copy_out(conn, waiter);
     }
   }
   waiter.settle();
@@ -144,24 +146,25 @@ void throw_copy_range(std::string_view /*column*/, std::string_view what) {
 class CopyWriterImpl {
  public:
   CopyWriterImpl(Connection& connection, std::string copy_sql, std::string table_display, const CopyOptions& options)
-      : conn(connection.impl()),
+      : conn(connection),
         table(std::move(table_display)),
         what(fmt::format("COPY into {}", table)),
         options(options),
-        token(conn, Owner::copy_in),  // nothing else may run on the connection meanwhile
-        waiter(conn, options.timeout ? std::optional(checked_timeout(*options.timeout)) : std::nullopt, what) {
+        token(BulkAccess::claim(conn, Owner::copy_in)),  // nothing else may run on the connection meanwhile
+        waiter(BulkAccess::waiter(conn, options.timeout ? std::optional(checked_timeout(*options.timeout)) : std::nullopt,
+                                  what)) {
     if (options.buffer_bytes == 0) throw InterfaceError("CopyOptions::buffer_bytes must be at least 1");
-    if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
+    if (PQsendQuery(pg(), copy_sql.c_str()) == 0) BulkAccess::throw_send_failure(conn, "cannot start COPY");
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
-    while (PQisBusy(conn.conn) != 0 && waiter.wait()) {
+    while (PQisBusy(pg()) != 0 && waiter.wait()) {
     }
-    PGresult* result = PQgetResult(conn.conn);
+    PGresult* result = PQgetResult(pg());
     if (result != nullptr && PQresultStatus(result) == PGRES_COPY_IN) {
       PQclear(result);
     } else {
-      refuse_copy_start(conn, waiter, result, "not a COPY ... FROM STDIN statement", timeout_note());
+      refuse_copy_start(pg(), waiter, result, "not a COPY ... FROM STDIN statement", timeout_note());
     }
-    PQsetnonblocking(conn.conn, 1);  // so that a deadline can interrupt a full socket
+    PQsetnonblocking(pg(), 1);  // so that a deadline can interrupt a full socket
   }
 
   CopyWriterImpl(const CopyWriterImpl&) = delete;
@@ -169,15 +172,15 @@ class CopyWriterImpl {
   ~CopyWriterImpl() { abort("the COPY was abandoned before it finished"); }
 
   // Whether rows can still be sent: not finished, aborted, or given up.
-  [[nodiscard]] bool active() const noexcept { return token.held() && conn.conn != nullptr; }
+  [[nodiscard]] bool active() const noexcept { return token.held() && pg() != nullptr; }
 
   // Queues `data`; returns false when the COPY cannot go on: the server ended it (an error it sent
   // meanwhile), or the deadline passed (then the COPY is being cancelled, and end() fails it).
   bool send(std::string_view data) {
     if (waiter.expired()) return false;
-    PQconsumeInput(conn.conn);  // notices a server-side error early
+    PQconsumeInput(pg());  // notices a server-side error early
     for (;;) {
-      const int queued = PQputCopyData(conn.conn, data.data(), static_cast<int>(data.size()));
+      const int queued = PQputCopyData(pg(), data.data(), static_cast<int>(data.size()));
       if (queued == 1) break;
       if (queued < 0) return false;
       waiter.wait(true);
@@ -191,7 +194,7 @@ class CopyWriterImpl {
     for (;;) {
       // Past the deadline the COPY must fail even if the cancel request comes too late to stop it: a
       // binary COPY ended at a row boundary would otherwise commit the rows sent so far.
-      const int ended = PQputCopyEnd(conn.conn, waiter.timed_out() ? "pgkit: the COPY timed out" : nullptr);
+      const int ended = PQputCopyEnd(pg(), waiter.timed_out() ? "pgkit: the COPY timed out" : nullptr);
       if (ended == 1) break;
       if (ended < 0) break;  // the COPY ended already: the result says why
       waiter.wait(true);
@@ -205,14 +208,17 @@ class CopyWriterImpl {
     if (!active()) return;
     try {
       const std::string message(reason);
-      PQputCopyEnd(conn.conn, message.c_str());
+      PQputCopyEnd(pg(), message.c_str());
       flush(false);
       finish_result();
     } catch (...) {  // the expected "COPY from stdin failed", or a connection already gone
     }
   }
 
-  Connection::Impl& conn;
+  // libpq's connection; null once the Waiter gave it up.
+  [[nodiscard]] PGconn* pg() const { return BulkAccess::native(conn); }
+
+  Connection& conn;
   std::string table;
   std::string what;  // "COPY into t", for the Waiter's messages
   CopyOptions options;
@@ -225,7 +231,7 @@ class CopyWriterImpl {
   // rest of the data is pointless then.
   bool flush(bool stop_on_timeout) {
     for (;;) {
-      const int pending = PQflush(conn.conn);
+      const int pending = PQflush(pg());
       if (pending == 0) return true;
       if (pending < 0) return false;
       waiter.wait(true);
@@ -239,9 +245,9 @@ class CopyWriterImpl {
 
   std::int64_t finish_result() {
     token.release();
-    PQsetnonblocking(conn.conn, 0);
+    PQsetnonblocking(pg(), 0);
     try {
-      return conn.collect(waiter).affected_rows();  // within what is left of the deadline
+      return BulkAccess::collect(conn, waiter).affected_rows();  // within what is left of the deadline
     } catch (const DatabaseError& e) {
       auto diagnostics = std::make_shared<Diagnostics>(e.diagnostics());
       if (diagnostics->sqlstate.empty()) throw;
@@ -255,18 +261,19 @@ class CopyWriterImpl {
 class CopyReaderImpl::State {
  public:
   State(Connection& connection, std::string copy_sql, const CopyOptions& opts)
-      : conn(connection.impl()),
+      : conn(connection),
         options(opts),
-        token(conn, Owner::copy_out),  // nothing else may run on the connection meanwhile
-        waiter(conn, options.timeout ? std::optional(checked_timeout(*options.timeout)) : std::nullopt, "COPY") {
-    if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
+        token(BulkAccess::claim(conn, Owner::copy_out)),  // nothing else may run on the connection meanwhile
+        waiter(BulkAccess::waiter(conn, options.timeout ? std::optional(checked_timeout(*options.timeout)) : std::nullopt,
+                                  "COPY")) {
+    if (PQsendQuery(pg(), copy_sql.c_str()) == 0) BulkAccess::throw_send_failure(conn, "cannot start COPY");
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
-    while (PQisBusy(conn.conn) != 0) wait();
-    PGresult* result = PQgetResult(conn.conn);
+    while (PQisBusy(pg()) != 0) wait();
+    PGresult* result = PQgetResult(pg());
     if (result != nullptr && PQresultStatus(result) == PGRES_COPY_OUT) {
       PQclear(result);
     } else {
-      refuse_copy_start(conn, waiter, result, "not a COPY ... TO STDOUT statement", timeout_note());
+      refuse_copy_start(pg(), waiter, result, "not a COPY ... TO STDOUT statement", timeout_note());
     }
     active = true;
   }
@@ -278,19 +285,19 @@ class CopyReaderImpl::State {
   // the cancel's grace period (else the connection is closed).
   ~State() {
     release_message();  // the last message read (a range left early)
-    if (!active || conn.conn == nullptr) return;
+    if (!active || pg() == nullptr) return;
     try {
       waiter.cancel();
       while (next_raw()) {
       }
-      while (PQisBusy(conn.conn) != 0 && waiter.wait()) {
+      while (PQisBusy(pg()) != 0 && waiter.wait()) {
       }
-      while (PGresult* rest = PQgetResult(conn.conn)) PQclear(rest);
+      while (PGresult* rest = PQgetResult(pg())) PQclear(rest);
       waiter.settle();
     } catch (...) {  // given up: the connection is closed
     }
     token.release();
-    if (conn.conn != nullptr && PQstatus(conn.conn) == CONNECTION_BAD) conn.mark_broken("lost while abandoning a COPY");
+    if (pg() != nullptr && PQstatus(pg()) == CONNECTION_BAD) BulkAccess::mark_broken(conn, "lost while abandoning a COPY");
   }
 
   // The next CopyData message, or nullopt at the end (then the COPY's result has been read).
@@ -308,7 +315,7 @@ class CopyReaderImpl::State {
     active = false;
     token.release();
     try {
-      stats.rows = conn.collect(waiter).affected_rows();  // "COPY n"
+      stats.rows = BulkAccess::collect(conn, waiter).affected_rows();  // "COPY n"
     } catch (const QueryCanceled& e) {
       if (!waiter.timed_out() || e.sqlstate().empty()) throw;
       throw QueryCanceled(fmt::format("{}: {}", timeout_note(), e.what()), std::make_shared<Diagnostics>(e.diagnostics()));
@@ -321,14 +328,17 @@ class CopyReaderImpl::State {
 
   void wait() {
     if (waiter.wait()) return;
-    auto diagnostics = diagnostics_of(nullptr, conn.conn);
-    conn.mark_broken(diagnostics->message_primary);
+    auto diagnostics = diagnostics_of(nullptr, pg());
+    BulkAccess::mark_broken(conn, diagnostics->message_primary);
     active = false;
     token.release();
     throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
   }
 
-  Connection::Impl& conn;
+  // libpq's connection; null once the Waiter gave it up.
+  [[nodiscard]] PGconn* pg() const { return BulkAccess::native(conn); }
+
+  Connection& conn;
   CopyOptions options;
   CopyStats stats;
   OwnerToken token;
@@ -356,15 +366,15 @@ class CopyReaderImpl::State {
   std::optional<std::string_view> next_raw() {
     release_message();
     for (;;) {
-      const int size = PQgetCopyData(conn.conn, &message, 1);
+      const int size = PQgetCopyData(pg(), &message, 1);
       if (size > 0) {
         stats.bytes += static_cast<std::size_t>(size);
         return std::string_view(message, static_cast<std::size_t>(size));
       }
       if (size == -1) return std::nullopt;
       if (size == -2) {
-        auto diagnostics = diagnostics_of(nullptr, conn.conn);
-        conn.mark_broken(diagnostics->message_primary);
+        auto diagnostics = diagnostics_of(nullptr, pg());
+        BulkAccess::mark_broken(conn, diagnostics->message_primary);
         active = false;
         token.release();
         throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
@@ -397,19 +407,7 @@ CopyReaderImpl::CopyReaderImpl(Connection& connection, std::string_view query, c
   }
   // The columns' types and names, which binary COPY does not send.
   // The COPY's timeout covers this too (parsing takes locks on the tables, and may wait for them).
-  Connection::Impl& conn = connection.impl();
-  const auto saved_timeout = conn.query_timeout;
-  if (options.timeout) conn.query_timeout = options.timeout;
-  const auto description = [&] {
-    try {
-      Result result = conn.parse_and_describe("", std::string(body));
-      conn.query_timeout = saved_timeout;
-      return result;
-    } catch (...) {
-      conn.query_timeout = saved_timeout;
-      throw;
-    }
-  }();
+  const Result description = BulkAccess::describe(connection, body, options.timeout);
   auto names = std::vector<std::string>();
   auto columns = std::vector<ResultColumn>();
   for (std::size_t i = 0; i < description.columns(); ++i) names.emplace_back(description.column_name(i));
@@ -528,7 +526,7 @@ CopyWriter::CopyWriter(Connection& connection, const TableName& table, const std
   // The columns' types decide how each C++ value is encoded; binary COPY does not convert.
   // Within the COPY's timeout: it waits for a lock on the table, as the COPY would.
   const Result shape =
-      connection.impl().command(fmt::format("SELECT {} FROM {} LIMIT 0", column_list, target), options.timeout);
+      detail::BulkAccess::command(connection, fmt::format("SELECT {} FROM {} LIMIT 0", column_list, target), options.timeout);
   impl_ = std::make_unique<detail::CopyWriterImpl>(
       connection, fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", target, column_list),
       detail::display_table(table), options);

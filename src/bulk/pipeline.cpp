@@ -92,7 +92,7 @@ class OutcomeSink final : public detail::PipelineSink {
 struct Pipeline::State {
   State(Connection& conn, const PipelineOptions& options)
       : sink(outcomes, !in_explicit_transaction(conn)),
-        engine(conn.impl(), sink, options.limits, options.timeout, detail::Owner::pipeline) {}
+        engine(conn, sink, options.limits, options.timeout, detail::Owner::pipeline) {}
   std::vector<PipelineOutcome> outcomes;
   OutcomeSink sink;
   detail::PipelineEngine engine;
@@ -150,7 +150,7 @@ enum class Wrap {
 struct ManyRowsWriter::State final : PipelineSink {
   State(Connection& connection, std::string_view statement, const ExecuteManyOptions& opts)
       : conn(connection), sql(statement), options(opts) {
-    conn.impl().check_usable();
+    BulkAccess::check_usable(conn);
     const bool explicit_tx = in_explicit_transaction(conn);
     if (!options.atomic && explicit_tx) {
       throw InterfaceError(
@@ -194,7 +194,7 @@ struct ManyRowsWriter::State final : PipelineSink {
   void on_group_end() override {}
 
   void start() {
-    engine.emplace(conn.impl(), *this, options.limits, options.timeout, Owner::execute_many);
+    engine.emplace(conn, *this, options.limits, options.timeout, Owner::execute_many);
     if (wrap == Wrap::transaction) engine->send_params(wrap_tag, "BEGIN", Params());
     if (wrap == Wrap::savepoint) engine->send_params(wrap_tag, savepoint, Params());
   }
@@ -224,8 +224,10 @@ struct ManyRowsWriter::State final : PipelineSink {
   // Nothing to undo when the wrap never began (a caller's transaction that was aborted already).
   void undo_wrap() {
     if (!wrap_started) return;
-    if (wrap == Wrap::transaction) conn.impl().command("ROLLBACK");
-    if (wrap == Wrap::savepoint) conn.impl().command(fmt::format("ROLLBACK TO SAVEPOINT pgkit_execute_many; {}", release));
+    if (wrap == Wrap::transaction) BulkAccess::command(conn, "ROLLBACK", std::nullopt);
+    if (wrap == Wrap::savepoint) {
+      BulkAccess::command(conn, fmt::format("ROLLBACK TO SAVEPOINT pgkit_execute_many; {}", release), std::nullopt);
+    }
   }
 
   std::int64_t finish() {

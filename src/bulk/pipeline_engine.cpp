@@ -28,14 +28,15 @@ std::optional<std::chrono::milliseconds> checked(std::optional<std::chrono::mill
 
 }  // namespace
 
-PipelineEngine::PipelineEngine(Connection::Impl& conn, PipelineSink& sink, const PipelineLimits& limits,
+PipelineEngine::PipelineEngine(Connection& conn, PipelineSink& sink, const PipelineLimits& limits,
                                std::optional<std::chrono::milliseconds> timeout, Owner owner)
-    : conn_(conn), sink_(sink), limits_(checked(limits)), token_(conn, owner), waiter_(conn, checked(timeout), "the pipeline") {
-  if (PQenterPipelineMode(conn_.conn) == 0) conn_.throw_send_failure("cannot enter pipeline mode");
+    : conn_(conn), sink_(sink), limits_(checked(limits)), token_(BulkAccess::claim(conn, owner)),
+      waiter_(BulkAccess::waiter(conn, checked(timeout), "the pipeline")) {
+  if (PQenterPipelineMode(pg()) == 0) BulkAccess::throw_send_failure(conn_, "cannot enter pipeline mode");
   // Non-blocking, so that sending never waits on a server that is itself waiting for us to read.
-  if (PQsetnonblocking(conn_.conn, 1) != 0) {
-    PQexitPipelineMode(conn_.conn);
-    conn_.throw_send_failure("cannot switch to non-blocking mode");
+  if (PQsetnonblocking(pg(), 1) != 0) {
+    PQexitPipelineMode(pg());
+    BulkAccess::throw_send_failure(conn_, "cannot switch to non-blocking mode");
   }
   active_ = true;
 }
@@ -54,10 +55,10 @@ void PipelineEngine::leave() {
   if (!active_) return;
   active_ = false;
   token_.release();
-  if (conn_.conn == nullptr) return;
-  PQsetnonblocking(conn_.conn, 0);
-  if (PQexitPipelineMode(conn_.conn) == 0 && PQstatus(conn_.conn) == CONNECTION_OK) {
-    conn_.mark_broken("could not leave pipeline mode");
+  if (pg() == nullptr) return;
+  PQsetnonblocking(pg(), 0);
+  if (PQexitPipelineMode(pg()) == 0 && PQstatus(pg()) == CONNECTION_OK) {
+    BulkAccess::mark_broken(conn_, "could not leave pipeline mode");
   }
 }
 
@@ -65,7 +66,7 @@ void PipelineEngine::fail_connection(std::string_view what) {
   pending_.clear();
   active_ = false;
   token_.release();
-  conn_.throw_send_failure(what);
+  BulkAccess::throw_send_failure(conn_, what);
 }
 
 void PipelineEngine::queued(std::size_t tag, std::size_t bytes) {
@@ -91,8 +92,8 @@ void PipelineEngine::make_room(std::size_t bytes) {
 
 void PipelineEngine::send_params(std::size_t tag, const std::string& sql, const Params& params) {
   make_room(parameter_bytes(params));
-  conn_.note_statement(sql);
-  if (PQsendQueryParams(conn_.conn, sql.c_str(), static_cast<int>(params.size()), params.types().data(),
+  BulkAccess::note_statement(conn_, sql);
+  if (PQsendQueryParams(pg(), sql.c_str(), static_cast<int>(params.size()), params.types().data(),
                         params.values().data(), params.lengths().data(), params.formats().data(), 1) == 0) {
     fail_connection("cannot queue a pipelined statement");
   }
@@ -101,8 +102,8 @@ void PipelineEngine::send_params(std::size_t tag, const std::string& sql, const 
 
 void PipelineEngine::send_prepared(std::size_t tag, const std::string& name, const Params& params) {
   make_room(parameter_bytes(params));
-  conn_.used = true;
-  if (PQsendQueryPrepared(conn_.conn, name.c_str(), static_cast<int>(params.size()), params.values().data(),
+  BulkAccess::note_prepared_statement(conn_);
+  if (PQsendQueryPrepared(pg(), name.c_str(), static_cast<int>(params.size()), params.values().data(),
                           params.lengths().data(), params.formats().data(), 1) == 0) {
     fail_connection("cannot queue a pipelined statement");
   }
@@ -112,15 +113,15 @@ void PipelineEngine::send_prepared(std::size_t tag, const std::string& name, con
 void PipelineEngine::send_prepare(std::size_t tag, const std::string& name, const std::string& sql,
                                   std::span<const Oid> types) {
   make_room(sql.size());
-  conn_.note_statement(sql);
-  if (PQsendPrepare(conn_.conn, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) == 0) {
+  BulkAccess::note_statement(conn_, sql);
+  if (PQsendPrepare(pg(), name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) == 0) {
     fail_connection("cannot queue a pipelined prepare");
   }
   queued(tag, sql.size());
 }
 
 void PipelineEngine::sync() {
-  if (PQpipelineSync(conn_.conn) == 0) fail_connection("cannot send a pipeline sync");
+  if (PQpipelineSync(pg()) == 0) fail_connection("cannot send a pipeline sync");
   pending_.push_back({Kind::sync, 0, 0});
   ++stats_.syncs;
   group_open_ = false;
@@ -137,15 +138,15 @@ void PipelineEngine::finish() {
 
 bool PipelineEngine::read_ready() {
   bool progress = false;
-  while (!pending_.empty() && PQisBusy(conn_.conn) == 0) {
-    PGresult* result = PQgetResult(conn_.conn);
+  while (!pending_.empty() && PQisBusy(pg()) == 0) {
+    PGresult* result = PQgetResult(pg());
     Pending& front = pending_.front();
     if (front.kind == Kind::sync) {
       if (result == nullptr) break;  // the sync's reply is not here yet
       const auto status = PQresultStatus(result);
       PQclear(result);
       if (status != PGRES_PIPELINE_SYNC) {
-        conn_.mark_broken("the pipeline lost its place in the server's replies");
+        BulkAccess::mark_broken(conn_, "the pipeline lost its place in the server's replies");
         fail_connection("unexpected reply in a pipeline");
       }
       pending_.pop_front();
@@ -169,13 +170,13 @@ bool PipelineEngine::read_ready() {
         break;
       case PGRES_FATAL_ERROR:
       case PGRES_BAD_RESPONSE: {
-        auto diagnostics = diagnostics_of(result, conn_.conn);
+        auto diagnostics = diagnostics_of(result, pg());
         PQclear(result);
-        if (PQstatus(conn_.conn) == CONNECTION_BAD) {
-          conn_.mark_broken(diagnostics->message_primary);
+        if (PQstatus(pg()) == CONNECTION_BAD) {
+          BulkAccess::mark_broken(conn_, diagnostics->message_primary);
           fail_connection("the connection was lost in a pipeline");
         }
-        if (diagnostics->sqlstate == "25006") conn_.read_only_refused = true;
+        BulkAccess::note_failure(conn_, diagnostics->sqlstate);
         front.answered = true;
         sink_.on_failure(front.tag, std::move(diagnostics));
         break;
@@ -184,7 +185,7 @@ bool PipelineEngine::read_ready() {
       case PGRES_COPY_OUT:
       case PGRES_COPY_BOTH:
         PQclear(result);
-        conn_.mark_broken("COPY inside a pipeline");
+        BulkAccess::mark_broken(conn_, "COPY inside a pipeline");
         fail_connection("COPY cannot run in a pipeline; use copy_in() / copy_out()");
       default:
         front.answered = true;
@@ -209,10 +210,10 @@ void PipelineEngine::wait_for_socket(bool want_write) {
 
 void PipelineEngine::pump(bool wait) {
   for (;;) {
-    const int flushed = PQflush(conn_.conn);
+    const int flushed = PQflush(pg());
     if (flushed < 0) fail_connection("cannot send pipelined statements");
-    if (PQconsumeInput(conn_.conn) == 0) {
-      conn_.mark_broken(PQerrorMessage(conn_.conn));
+    if (PQconsumeInput(pg()) == 0) {
+      BulkAccess::mark_broken(conn_, PQerrorMessage(pg()));
       fail_connection("the connection was lost in a pipeline");
     }
     const bool progress = read_ready();
@@ -221,7 +222,7 @@ void PipelineEngine::pump(bool wait) {
     // The server holds the results of an open group until a sync or a flush request: ask for them
     // before waiting, or both sides would wait forever.
     if (group_open_ && !flush_requested_) {
-      if (PQsendFlushRequest(conn_.conn) == 0) fail_connection("cannot send a pipeline flush request");
+      if (PQsendFlushRequest(pg()) == 0) fail_connection("cannot send a pipeline flush request");
       flush_requested_ = true;
       continue;
     }

@@ -5,8 +5,14 @@
 
 #include <pgkit/pipeline.hpp>
 
-#include "core/connection_impl.hpp"
+#include "core/bulk_access.hpp"
+#include "core/diagnostics.hpp"
+#include "core/owner.hpp"
+#include "core/result_data.hpp"
+#include "core/sql_scan.hpp"
 #include "core/wait.hpp"
+
+#include <libpq-fe.h>
 
 #include <deque>
 #include <span>
@@ -29,7 +35,7 @@ class PipelineSink {
 class PipelineEngine {
  public:
   // `owner`: Owner::pipeline or Owner::execute_many, named to a statement refused meanwhile.
-  PipelineEngine(Connection::Impl& conn, PipelineSink& sink, const PipelineLimits& limits,
+  PipelineEngine(Connection& conn, PipelineSink& sink, const PipelineLimits& limits,
                  std::optional<std::chrono::milliseconds> timeout, Owner owner);
   PipelineEngine(const PipelineEngine&) = delete;
   PipelineEngine& operator=(const PipelineEngine&) = delete;
@@ -63,8 +69,10 @@ class PipelineEngine {
   void wait_for_socket(bool want_write);
   [[noreturn]] void fail_connection(std::string_view what);
   void leave();  // leaves pipeline mode and non-blocking mode
+  // libpq's connection; null once the Waiter gave it up.
+  [[nodiscard]] PGconn* pg() const { return BulkAccess::native(conn_); }
 
-  Connection::Impl& conn_;
+  Connection& conn_;
   PipelineSink& sink_;
   PipelineLimits limits_;
   OwnerToken token_;

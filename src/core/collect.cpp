@@ -140,7 +140,7 @@ void Connection::Impl::throw_error(const PGresult* error, const detail::Waiter& 
   if (waiter.timed_out() && diagnostics->sqlstate == "57014") {
     text += fmt::format(" (pgkit timeout after {} ms)", waiter.timeout()->count());
   }
-  if (diagnostics->sqlstate == "25006") read_only_refused = true;
+  note_failure(diagnostics->sqlstate);
   throw_database_error(text, std::move(diagnostics));
 }
 

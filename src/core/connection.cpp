@@ -132,16 +132,16 @@ Result Connection::run_prepared(const PreparedStatement& statement, const Params
 Params& Connection::scratch_params() { return live().scratch; }
 
 void TimedConnection::run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor) {
-  conn_.impl().run(sql, params, detail::checked_timeout(timeout_), &visitor);
+  conn_.live().run(sql, params, detail::checked_timeout(timeout_), &visitor);
 }
 Result TimedConnection::run(std::string_view sql, const Params& params) {
-  return conn_.impl().run(sql, params, detail::checked_timeout(timeout_));
+  return conn_.live().run(sql, params, detail::checked_timeout(timeout_));
 }
 
 Result TimedConnection::run_prepared(const PreparedStatement& statement, const Params& params) {
-  return conn_.impl().run_prepared(statement, params, detail::checked_timeout(timeout_));
+  return conn_.live().run_prepared(statement, params, detail::checked_timeout(timeout_));
 }
-Params& TimedConnection::scratch_params() { return conn_.impl().scratch; }
+Params& TimedConnection::scratch_params() { return conn_.live().scratch; }
 
 Result Connection::execute_script(std::string_view sql) { return live().command(sql); }
 

@@ -1,5 +1,7 @@
 #include "wait.hpp"
 
+#include "connection_impl.hpp"
+
 #include <fmt/format.h>
 #include <poll.h>
 

@@ -5,13 +5,48 @@
 // same job: one place decides what a deadline means.)
 #pragma once
 
-#include "connection_impl.hpp"
+#include <pgkit/connection.hpp>
+
+#include <libpq-fe.h>
 
 #include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string_view>
 
 namespace pgkit::detail {
+
+using Clock = std::chrono::steady_clock;
+
+// When a wait of `timeout` from now ends; nullopt when that lies beyond what the clock can represent.
+std::optional<Clock::time_point> deadline_after(std::chrono::milliseconds timeout);
+// poll()'s timeout for waiting until `until`: 0 to INT_MAX milliseconds.
+int poll_milliseconds(Clock::time_point until);
+// Throws InterfaceError for a negative timeout.
+std::chrono::milliseconds checked_timeout(std::chrono::milliseconds timeout);
+
+// How long the server gets to answer a cancel sent because `timeout` passed: as long again, within
+// 0.1 to 1 s. After that, the connection is given up (Impl::give_up_after_unanswered_cancel).
+Clock::duration cancel_grace(std::chrono::milliseconds timeout) noexcept;
+
+// A cancel request running on its own thread, so that a server that does not answer (frozen, or the
+// network gone) cannot block the caller beyond its deadline.
+class AsyncCancel {
+ public:
+  explicit AsyncCancel(std::shared_ptr<PGcancel> cancel);
+  // Waits until the request was delivered or `deadline` passes; true when delivered.
+  bool wait_until(Clock::time_point deadline);
+
+ private:
+  struct Shared {
+    std::mutex mutex;
+    std::condition_variable done_cv;
+    bool done = false;
+  };
+  std::shared_ptr<Shared> shared_;
+};
 
 class Waiter {
  public:
