@@ -199,6 +199,12 @@ class TimedConnection : public Executor<TimedConnection> {
 };
 
 class RowStream;
+class Transaction;
+namespace detail {
+class StreamState;
+class BulkAccess;
+class PoolAccess;
+}  // namespace detail
 
 class Connection : public Executor<Connection> {
  public:
@@ -263,15 +269,17 @@ class Connection : public Executor<Connection> {
   // libpq's connection, for what pgkit does not cover. Do not close it.
   [[nodiscard]] pg_conn* native_handle() const noexcept;
 
+  // pgkit's own state behind the connection. Other modules reach it only through the core's seams
+  // (detail::BulkAccess, detail::PoolAccess).
   struct Impl;
-  // pgkit's own modules build on this; it throws InterfaceError on a moved-from Connection.
-  [[nodiscard]] Impl& impl() const { return live(); }
 
  private:
   friend class Executor<Connection>;
   friend class TimedConnection;
-  friend class RowStream;
   friend class PooledConnection;
+  friend class Transaction;
+  friend class detail::BulkAccess;
+  friend class detail::PoolAccess;
   Result run(std::string_view sql, const Params& params);
   void run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor);
   Result run_prepared(const PreparedStatement& statement, const Params& params);
@@ -285,9 +293,11 @@ class Connection : public Executor<Connection> {
 // A range of rows read one at a time. Each Row is valid until the iterator moves on. Breaking out of
 // the loop early cancels the rest of the query; inside a transaction that cancel aborts the
 // transaction (PostgreSQL cannot stop a statement otherwise), so roll back or let it end there.
+// The connection's query_timeout bounds the statement: a wait for the next row past it cancels the
+// statement (QueryCanceled), and a server that does not answer the cancel within its grace period
+// (0.1 to 1 s; 1 s when abandoning a stream without a timeout) gets its connection closed.
 class RowStream {
  public:
-  explicit RowStream(Connection& connection);
   RowStream(RowStream&& other) noexcept;
   RowStream& operator=(RowStream&&) = delete;
   RowStream(const RowStream&) = delete;
@@ -322,11 +332,12 @@ class RowStream {
 
  private:
   friend class Connection;
+  explicit RowStream(std::unique_ptr<detail::StreamState> state);
   Row current_row() const;
   void advance();
   void finish() noexcept;
 
-  Connection* conn_;
+  std::unique_ptr<detail::StreamState> state_;  // the connection held, and the statement's deadline
   Result current_;
   std::size_t rows_read_ = 0;
   bool started_ = false;

@@ -1,15 +1,16 @@
 #include <pgkit/copy.hpp>
 #include <pgkit/detail/type_table.hpp>
 
-#include "core/connection_impl.hpp"
+#include "core/bulk_access.hpp"
+#include "core/diagnostics.hpp"
+#include "core/owner.hpp"
+#include "core/wait.hpp"
 #include "core/identifier.hpp"
 #include "core/sql_scan.hpp"
 
 #include <fmt/format.h>
-#include <poll.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <fstream>
 #include <istream>
 #include <ostream>
@@ -50,24 +51,29 @@ std::string with_copy_context(const DatabaseError& e) {
 }
 
 // After a COPY statement was sent and its first result read: when that is not `expected`, reads
-// everything, leaving the connection idle, and throws (the server's error, or InterfaceError `what`).
-// `timeout_note` ("COPY ... timed out after N ms"), when given, leads the message of a cancelled start.
-void refuse_copy_start(Connection::Impl& conn, PGresult* result, std::string_view what,
+// everything within the Waiter's deadline, leaving the connection idle, and throws (the server's error,
+// or InterfaceError `what`). `timeout_note` ("COPY ... timed out after N ms"), when given, leads the
+// message of a cancelled start.
+void refuse_copy_start(PGconn* conn, Waiter& waiter, PGresult* result, std::string_view what,
                        std::string_view timeout_note = {}) {
   const auto status = result != nullptr ? PQresultStatus(result) : PGRES_FATAL_ERROR;
-  auto diagnostics = diagnostics_of(result, conn.conn);
+  auto diagnostics = diagnostics_of(result, conn);
   PQclear(result);
   // A COPY going the other way must be ended first: until then libpq reports it again and again.
-  while (PGresult* rest = PQgetResult(conn.conn)) {
+  for (;;) {
+    while (PQisBusy(conn) != 0 && waiter.wait()) {
+    }
+    PGresult* rest = PQgetResult(conn);
+    if (rest == nullptr) break;
     const auto rest_status = PQresultStatus(rest);
     PQclear(rest);
     if (rest_status == PGRES_COPY_IN) {
-      PQputCopyEnd(conn.conn, "pgkit: this COPY goes the other way");
+      PQputCopyEnd(conn, "pgkit: this COPY goes the other way");
     } else if (rest_status == PGRES_COPY_OUT) {
-      char* data = nullptr;
-      while (PQgetCopyData(conn.conn, &data, 0) > 0) PQfreemem(data);
+      stop_copy_out(conn, waiter);
     }
   }
+  waiter.settle();
   if (status == PGRES_FATAL_ERROR) {
     std::string text = error_text(*diagnostics);
     if (!timeout_note.empty() && diagnostics->sqlstate == sqlstate::query_canceled) {
@@ -132,42 +138,46 @@ void throw_copy_range(std::string_view /*column*/, std::string_view what) {
 class CopyWriterImpl {
  public:
   CopyWriterImpl(Connection& connection, std::string copy_sql, std::string table_display, const CopyOptions& options)
-      : conn(connection.impl()), table(std::move(table_display)), options(options) {
+      : conn(connection),
+        table(std::move(table_display)),
+        what(fmt::format("COPY into {}", table)),
+        options(options),
+        token(BulkAccess::claim(conn, Owner::copy_in)),  // nothing else may run on the connection meanwhile
+        waiter(BulkAccess::waiter(conn, options.timeout ? std::optional(checked_timeout(*options.timeout)) : std::nullopt,
+                                  what)) {
     if (options.buffer_bytes == 0) throw InterfaceError("CopyOptions::buffer_bytes must be at least 1");
-    conn.check_usable();
     require_no_nul(copy_sql);
-    if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
-    if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
+    if (PQsendQuery(pg(), copy_sql.c_str()) == 0) BulkAccess::throw_send_failure(conn, "cannot start COPY");
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
-    while (PQisBusy(conn.conn) != 0) wait(false);
-    PGresult* result = PQgetResult(conn.conn);
+    while (PQisBusy(pg()) != 0 && waiter.wait()) {
+    }
+    PGresult* result = PQgetResult(pg());
     if (result != nullptr && PQresultStatus(result) == PGRES_COPY_IN) {
       PQclear(result);
     } else {
-      if (timed_out) wait_for_cancel_delivery();
-      refuse_copy_start(conn, result, "not a COPY ... FROM STDIN statement", timeout_note());
+      refuse_copy_start(pg(), waiter, result, "not a COPY ... FROM STDIN statement", timeout_note());
     }
-    PQsetnonblocking(conn.conn, 1);  // so that a deadline can interrupt a full socket
-    conn.in_pipeline = true;         // nothing else may run on the connection meanwhile
-    active = true;
+    PQsetnonblocking(pg(), 1);  // so that a deadline can interrupt a full socket
   }
 
   CopyWriterImpl(const CopyWriterImpl&) = delete;
   CopyWriterImpl& operator=(const CopyWriterImpl&) = delete;
   ~CopyWriterImpl() { abort("the COPY was abandoned before it finished"); }
 
+  // Whether rows can still be sent: not finished, aborted, or given up.
+  [[nodiscard]] bool active() const noexcept { return token.held() && pg() != nullptr; }
+
   // Queues `data`; returns false when the COPY cannot go on: the server ended it (an error it sent
   // meanwhile), or the deadline passed (then the COPY is being cancelled, and end() fails it).
   bool send(std::string_view data) {
-    if (deadline && !timed_out && Clock::now() >= *deadline) start_cancel();
-    if (timed_out) return false;
-    PQconsumeInput(conn.conn);  // notices a server-side error early
+    if (waiter.expired()) return false;
+    PQconsumeInput(pg());  // notices a server-side error early
     for (;;) {
-      const int queued = PQputCopyData(conn.conn, data.data(), static_cast<int>(data.size()));
+      const int queued = PQputCopyData(pg(), data.data(), static_cast<int>(data.size()));
       if (queued == 1) break;
       if (queued < 0) return false;
-      wait(true);
-      if (timed_out) return false;
+      waiter.wait(true);
+      if (waiter.timed_out()) return false;
     }
     stats.bytes += data.size();
     return flush(true);
@@ -177,10 +187,10 @@ class CopyWriterImpl {
     for (;;) {
       // Past the deadline the COPY must fail even if the cancel request comes too late to stop it: a
       // binary COPY ended at a row boundary would otherwise commit the rows sent so far.
-      const int ended = PQputCopyEnd(conn.conn, timed_out ? "pgkit: the COPY timed out" : nullptr);
+      const int ended = PQputCopyEnd(pg(), waiter.timed_out() ? "pgkit: the COPY timed out" : nullptr);
       if (ended == 1) break;
       if (ended < 0) break;  // the COPY ended already: the result says why
-      wait(true);
+      waiter.wait(true);
     }
     flush(false);
     return finish_result();
@@ -188,99 +198,54 @@ class CopyWriterImpl {
 
   // Ends the COPY with an error (the server rolls it back); swallows the server's answer.
   void abort(std::string_view reason) noexcept {
-    if (!active || conn.conn == nullptr) return;
+    if (!active()) return;
     try {
       const std::string message(reason);
-      PQputCopyEnd(conn.conn, message.c_str());
+      PQputCopyEnd(pg(), message.c_str());
       flush(false);
       finish_result();
     } catch (...) {  // the expected "COPY from stdin failed", or a connection already gone
     }
   }
 
-  Connection::Impl& conn;
+  // libpq's connection; null once the Waiter gave it up.
+  [[nodiscard]] PGconn* pg() const { return BulkAccess::native(conn); }
+
+  Connection& conn;
   std::string table;
+  std::string what;  // "COPY into t", for the Waiter's messages
   CopyOptions options;
   CopyStats stats;
-  std::optional<Clock::time_point> deadline;
-  std::optional<AsyncCancel> cancel;
-  Clock::time_point cancel_deadline{};
-  bool timed_out = false;  // the deadline passed: a cancel request is on its way
-  bool active = false;
+  OwnerToken token;
+  Waiter waiter;
 
  private:
   // Sends what libpq holds. With `stop_on_timeout`, gives up (false) once the deadline has passed: the
   // rest of the data is pointless then.
   bool flush(bool stop_on_timeout) {
     for (;;) {
-      const int pending = PQflush(conn.conn);
+      const int pending = PQflush(pg());
       if (pending == 0) return true;
       if (pending < 0) return false;
-      wait(true);
-      if (stop_on_timeout && timed_out) return false;
-    }
-  }
-
-  void start_cancel() {
-    timed_out = true;
-    cancel.emplace(conn.cancel_object());
-    cancel_deadline = Clock::now() + cancel_grace(*options.timeout);
-  }
-
-  // A cancel request still on its way could hit the next statement: wait until it was delivered.
-  void wait_for_cancel_delivery() {
-    if (cancel && conn.conn != nullptr && !cancel->wait_until(Clock::now() + std::chrono::seconds(1))) {
-      conn.mark_broken("a cancel request could not be delivered");
+      waiter.wait(true);
+      if (stop_on_timeout && waiter.timed_out()) return false;
     }
   }
 
   [[nodiscard]] std::string timeout_note() const {
-    return timed_out ? fmt::format("COPY into {} timed out after {} ms", table, options.timeout->count()) : "";
-  }
-
-  // Waits until the socket can take more (or has something to read), within the deadline. When the
-  // deadline passes, sends a cancel request and returns at once (timed_out tells the caller to stop
-  // sending); the connection is closed if the server has not answered the cancel in time.
-  void wait(bool want_write) {
-    std::optional<Clock::time_point> until = deadline;
-    const auto now = Clock::now();
-    if (deadline && !timed_out && now >= *deadline) {
-      start_cancel();
-      return;
-    }
-    if (timed_out) {
-      if (now >= cancel_deadline) {
-        active = false;
-        conn.give_up_after_unanswered_cancel(fmt::format("COPY into {}", table), *options.timeout);
-      }
-      until = cancel_deadline;
-    }
-    pollfd fd{PQsocket(conn.conn), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
-    if (::poll(&fd, 1, until ? poll_milliseconds(*until) : -1) < 0 && errno != EINTR) {
-      throw OperationalError("poll failed during COPY");
-    }
-    PQconsumeInput(conn.conn);
+    return waiter.timed_out() ? fmt::format("{} timed out after {} ms", what, options.timeout->count()) : "";
   }
 
   std::int64_t finish_result() {
-    active = false;
-    conn.in_pipeline = false;
-    PQsetnonblocking(conn.conn, 0);
-    std::optional<std::chrono::milliseconds> left;
-    const auto until = timed_out ? std::optional(cancel_deadline) : deadline;
-    if (until) left = std::max(std::chrono::milliseconds(1), std::chrono::ceil<std::chrono::milliseconds>(*until - Clock::now()));
+    token.release();
+    PQsetnonblocking(pg(), 0);
     try {
-      const Result result = conn.collect(left);
-      wait_for_cancel_delivery();
-      return result.affected_rows();
+      return BulkAccess::collect(conn, waiter).affected_rows();  // within what is left of the deadline
     } catch (const DatabaseError& e) {
-      wait_for_cancel_delivery();
       auto diagnostics = std::make_shared<Diagnostics>(e.diagnostics());
       if (diagnostics->sqlstate.empty()) throw;
-      const std::string what = timed_out && diagnostics->sqlstate == sqlstate::query_canceled
-                                   ? timeout_note()
-                                   : fmt::format("COPY into {}", table);
-      throw_database_error(fmt::format("{}: {}", what, with_copy_context(e)), std::move(diagnostics));
+      const std::string prefix = waiter.timed_out() && diagnostics->sqlstate == sqlstate::query_canceled ? timeout_note() : what;
+      throw_database_error(fmt::format("{}: {}", prefix, with_copy_context(e)), std::move(diagnostics));
     }
   }
 };
@@ -288,128 +253,90 @@ class CopyWriterImpl {
 // The COPY ... TO STDOUT side: reading CopyData messages with a deadline; binary rows parsed on top.
 class CopyReaderImpl::State {
  public:
-  State(Connection& connection, std::string copy_sql, const CopyOptions& opts) : conn(connection.impl()), options(opts) {
-    conn.check_usable();
+  State(Connection& connection, std::string copy_sql, const CopyOptions& opts)
+      : conn(connection),
+        options(opts),
+        token(BulkAccess::claim(conn, Owner::copy_out)),  // nothing else may run on the connection meanwhile
+        waiter(BulkAccess::waiter(conn, options.timeout ? std::optional(checked_timeout(*options.timeout)) : std::nullopt,
+                                  "COPY")) {
     require_no_nul(copy_sql);
-    if (options.timeout) deadline = deadline_after(checked_timeout(*options.timeout));
-    if (PQsendQuery(conn.conn, copy_sql.c_str()) == 0) conn.throw_send_failure("cannot start COPY");
+    if (PQsendQuery(pg(), copy_sql.c_str()) == 0) BulkAccess::throw_send_failure(conn, "cannot start COPY");
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
-    while (PQisBusy(conn.conn) != 0) wait();
-    PGresult* result = PQgetResult(conn.conn);
+    while (PQisBusy(pg()) != 0) wait();
+    PGresult* result = PQgetResult(pg());
     if (result != nullptr && PQresultStatus(result) == PGRES_COPY_OUT) {
       PQclear(result);
     } else {
-      wait_for_cancel_delivery();
-      refuse_copy_start(conn, result, "not a COPY ... TO STDOUT statement", timeout_note());
+      refuse_copy_start(pg(), waiter, result, "not a COPY ... TO STDOUT statement", timeout_note());
     }
-    conn.in_pipeline = true;
     active = true;
   }
 
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
+  // Left before the end: the server is asked to stop sending, and what is on its way is read, within
+  // the cancel's grace period (else the connection is closed).
   ~State() {
-    if (message != nullptr) PQfreemem(message);  // the last message read (a range left early)
-    if (!active || conn.conn == nullptr) return;
-    // Stop the server from sending the rest, then read what is on its way.
-    if (auto request = conn.cancel_object()) {
-      char error[256];
-      PQcancel(request.get(), error, sizeof error);
+    release_message();  // the last message read (a range left early)
+    if (!active || pg() == nullptr) return;
+    try {
+      waiter.cancel();
+      while (next_raw()) {
+      }
+      while (PQisBusy(pg()) != 0 && waiter.wait()) {
+      }
+      while (PGresult* rest = PQgetResult(pg())) PQclear(rest);
+      waiter.settle();
+    } catch (...) {  // given up: the connection is closed
     }
-    char* data = nullptr;
-    while (PQgetCopyData(conn.conn, &data, 0) > 0) PQfreemem(data);
-    active = false;
-    conn.in_pipeline = false;
-    while (PGresult* rest = PQgetResult(conn.conn)) PQclear(rest);
-    if (PQstatus(conn.conn) == CONNECTION_BAD) conn.mark_broken("lost while abandoning a COPY");
+    token.release();
+    if (pg() != nullptr && PQstatus(pg()) == CONNECTION_BAD) BulkAccess::mark_broken(conn, "lost while abandoning a COPY");
   }
 
   // The next CopyData message, or nullopt at the end (then the COPY's result has been read).
   std::optional<std::string_view> next_message() {
-    if (message != nullptr) {
-      PQfreemem(message);
-      message = nullptr;
+    if (!active) {
+      release_message();
+      return std::nullopt;
     }
-    if (!active) return std::nullopt;
-    for (;;) {
-      const int size = PQgetCopyData(conn.conn, &message, 1);
-      if (size > 0) {
-        stats.bytes += static_cast<std::size_t>(size);
-        return std::string_view(message, static_cast<std::size_t>(size));
-      }
-      if (size == -1) {
-        finish();
-        return std::nullopt;
-      }
-      if (size == -2) {
-        auto diagnostics = diagnostics_of(nullptr, conn.conn);
-        conn.mark_broken(diagnostics->message_primary);
-        active = false;
-        conn.in_pipeline = false;
-        throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
-      }
-      wait();
-    }
+    const auto got = next_raw();
+    if (!got) finish();
+    return got;
   }
 
   void finish() {
     active = false;
-    conn.in_pipeline = false;
+    token.release();
     try {
-      stats.rows = conn.collect(std::nullopt).affected_rows();  // "COPY n"
+      stats.rows = BulkAccess::collect(conn, waiter).affected_rows();  // "COPY n"
     } catch (const QueryCanceled& e) {
-      wait_for_cancel_delivery();
-      if (!cancel || e.sqlstate().empty()) throw;
+      if (!waiter.timed_out() || e.sqlstate().empty()) throw;
       throw QueryCanceled(fmt::format("{}: {}", timeout_note(), e.what()), std::make_shared<Diagnostics>(e.diagnostics()));
-    }
-    wait_for_cancel_delivery();
-  }
-
-  // A cancel request still on its way could hit the next statement: wait until it was delivered.
-  void wait_for_cancel_delivery() {
-    if (cancel && conn.conn != nullptr && !cancel->wait_until(Clock::now() + std::chrono::seconds(1))) {
-      conn.mark_broken("a cancel request could not be delivered");
     }
   }
 
   [[nodiscard]] std::string timeout_note() const {
-    return cancel ? fmt::format("COPY timed out after {} ms", options.timeout->count()) : "";
+    return waiter.timed_out() ? fmt::format("COPY timed out after {} ms", options.timeout->count()) : "";
   }
 
   void wait() {
-    std::optional<Clock::time_point> until = deadline;
-    const auto now = Clock::now();
-    if (deadline && now >= *deadline) {
-      if (!cancel) {
-        cancel.emplace(conn.cancel_object());
-        cancel_deadline = now + cancel_grace(*options.timeout);
-      }
-      if (now >= cancel_deadline) {
-        active = false;
-        conn.give_up_after_unanswered_cancel("COPY", *options.timeout);
-      }
-      until = cancel_deadline;
-    }
-    pollfd fd{PQsocket(conn.conn), POLLIN, 0};
-    if (::poll(&fd, 1, until ? poll_milliseconds(*until) : -1) < 0 && errno != EINTR) {
-      throw OperationalError("poll failed during COPY");
-    }
-    if (PQconsumeInput(conn.conn) == 0) {
-      auto diagnostics = diagnostics_of(nullptr, conn.conn);
-      conn.mark_broken(diagnostics->message_primary);
-      active = false;
-      conn.in_pipeline = false;
-      throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
-    }
+    if (waiter.wait()) return;
+    auto diagnostics = diagnostics_of(nullptr, pg());
+    BulkAccess::mark_broken(conn, diagnostics->message_primary);
+    active = false;
+    token.release();
+    throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
   }
 
-  Connection::Impl& conn;
+  // libpq's connection; null once the Waiter gave it up.
+  [[nodiscard]] PGconn* pg() const { return BulkAccess::native(conn); }
+
+  Connection& conn;
   CopyOptions options;
   CopyStats stats;
-  std::optional<Clock::time_point> deadline;
-  std::optional<AsyncCancel> cancel;
-  Clock::time_point cancel_deadline{};
+  OwnerToken token;
+  Waiter waiter;
   char* message = nullptr;
   bool active = false;
 
@@ -418,13 +345,39 @@ class CopyReaderImpl::State {
   std::vector<ResultColumn> columns;
   std::vector<Field> fields;
   // The session's text settings, for rows read as strings (binary values rendered as the server would).
-  std::shared_ptr<const TextSettings> settings = conn.text_settings.capture(conn.conn);
+  std::shared_ptr<const TextSettings> settings = BulkAccess::text_settings(conn);
   // Unparsed bytes: a view into the current message (the server sends one message per row, so rows
   // are parsed in place), or into `pending` when a row was split across messages.
   std::string_view window;
   std::string pending;
   bool header_read = false;
   bool trailer_read = false;
+
+ private:
+  void release_message() noexcept {
+    if (message != nullptr) PQfreemem(std::exchange(message, nullptr));
+  }
+
+  // The next CopyData message, waiting within the deadline; nullopt when the COPY's data ended.
+  std::optional<std::string_view> next_raw() {
+    release_message();
+    for (;;) {
+      const int size = PQgetCopyData(pg(), &message, 1);
+      if (size > 0) {
+        stats.bytes += static_cast<std::size_t>(size);
+        return std::string_view(message, static_cast<std::size_t>(size));
+      }
+      if (size == -1) return std::nullopt;
+      if (size == -2) {
+        auto diagnostics = diagnostics_of(nullptr, pg());
+        BulkAccess::mark_broken(conn, diagnostics->message_primary);
+        active = false;
+        token.release();
+        throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
+      }
+      wait();
+    }
+  }
 };
 
 namespace {
@@ -451,19 +404,7 @@ CopyReaderImpl::CopyReaderImpl(Connection& connection, std::string_view query, c
   }
   // The columns' types and names, which binary COPY does not send.
   // The COPY's timeout covers this too (parsing takes locks on the tables, and may wait for them).
-  Connection::Impl& conn = connection.impl();
-  const auto saved_timeout = conn.query_timeout;
-  if (options.timeout) conn.query_timeout = options.timeout;
-  const auto description = [&] {
-    try {
-      Result result = conn.parse_and_describe("", std::string(body));
-      conn.query_timeout = saved_timeout;
-      return result;
-    } catch (...) {
-      conn.query_timeout = saved_timeout;
-      throw;
-    }
-  }();
+  const Result description = BulkAccess::describe(connection, body, options.timeout);
   auto names = std::vector<std::string>();
   auto columns = std::vector<ResultColumn>();
   for (std::size_t i = 0; i < description.columns(); ++i) names.emplace_back(description.column_name(i));
@@ -582,7 +523,7 @@ CopyWriter::CopyWriter(Connection& connection, const TableName& table, const std
   // The columns' types decide how each C++ value is encoded; binary COPY does not convert.
   // Within the COPY's timeout: it waits for a lock on the table, as the COPY would.
   const Result shape =
-      connection.impl().command(fmt::format("SELECT {} FROM {} LIMIT 0", column_list, target), options.timeout);
+      detail::BulkAccess::command(connection, fmt::format("SELECT {} FROM {} LIMIT 0", column_list, target), options.timeout);
   impl_ = std::make_unique<detail::CopyWriterImpl>(
       connection, fmt::format("COPY {} ({}) FROM STDIN (FORMAT binary)", target, column_list),
       detail::display_table(table), options);
@@ -598,7 +539,7 @@ CopyWriter::CopyWriter(Connection& connection, const TableName& table, const std
 CopyWriter::~CopyWriter() = default;
 
 void CopyWriter::start_row(std::size_t width) {
-  if (!impl_ || !impl_->active) throw InterfaceError("the COPY is finished or was aborted");
+  if (!impl_ || !impl_->active()) throw InterfaceError("the COPY is finished or was aborted");
   if (width != column_names_.size()) {
     const InterfaceError error(fmt::format("a row has {} values but the COPY has {} columns", width,
                                            column_names_.size()));
@@ -644,7 +585,7 @@ std::string_view CopyWriter::column_name(std::size_t column) const {
 }
 
 std::int64_t CopyWriter::finish() {
-  if (!impl_ || !impl_->active) throw InterfaceError("the COPY is finished or was aborted");
+  if (!impl_ || !impl_->active()) throw InterfaceError("the COPY is finished or was aborted");
   detail::append_be16(buffer_, 0xFFFF);  // the trailer
   impl_->stats.peak_buffered_bytes = std::max(impl_->stats.peak_buffered_bytes, buffer_.size());
   impl_->send(buffer_);

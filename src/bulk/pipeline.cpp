@@ -50,12 +50,15 @@ std::int64_t affected(const PGresult* result) {
 // transaction, so a failure also undoes the group's earlier statements: they are marked rolled back.
 class OutcomeSink final : public detail::PipelineSink {
  public:
-  OutcomeSink(std::vector<PipelineOutcome>& outcomes, bool implicit_transactions, Connection::Impl& conn)
-      : outcomes_(outcomes), implicit_(implicit_transactions), conn_(conn) {}
+  OutcomeSink(std::vector<PipelineOutcome>& outcomes, bool implicit_transactions)
+      : outcomes_(outcomes), implicit_(implicit_transactions) {}
+
+  // Results carry the session's text settings, which the engine reads.
+  void attach(const detail::PipelineEngine& engine) { engine_ = &engine; }
 
   void on_result(std::size_t tag, PGresult* result) override {
     outcomes_[tag].status = PipelineStatus::succeeded;
-    outcomes_[tag].result = detail::make_result(result, conn_.text_settings.capture(conn_.conn));
+    outcomes_[tag].result = engine_->result_of(result);
     group_.push_back(tag);
   }
   void on_failure(std::size_t tag, std::shared_ptr<Diagnostics> diagnostics) override {
@@ -82,7 +85,7 @@ class OutcomeSink final : public detail::PipelineSink {
  private:
   std::vector<PipelineOutcome>& outcomes_;
   bool implicit_;
-  Connection::Impl& conn_;
+  const detail::PipelineEngine* engine_ = nullptr;
   std::vector<std::size_t> group_;  // statements of the open group that succeeded so far
   std::optional<std::size_t> failed_;
 };
@@ -92,8 +95,10 @@ class OutcomeSink final : public detail::PipelineSink {
 // Declared in this order so that the engine (which drains into the sink) goes first.
 struct Pipeline::State {
   State(Connection& conn, const PipelineOptions& options)
-      : sink(outcomes, !in_explicit_transaction(conn), conn.impl()),
-        engine(conn.impl(), sink, options.limits, options.timeout) {}
+      : sink(outcomes, !in_explicit_transaction(conn)),
+        engine(conn, sink, options.limits, options.timeout, detail::Owner::pipeline) {
+    sink.attach(engine);
+  }
   std::vector<PipelineOutcome> outcomes;
   OutcomeSink sink;
   detail::PipelineEngine engine;
@@ -151,7 +156,7 @@ enum class Wrap {
 struct ManyRowsWriter::State final : PipelineSink {
   State(Connection& connection, std::string_view statement, const ExecuteManyOptions& opts)
       : conn(connection), sql(statement), options(opts) {
-    conn.impl().check_usable();
+    BulkAccess::check_usable(conn);
     const bool explicit_tx = in_explicit_transaction(conn);
     if (!options.atomic && explicit_tx) {
       throw InterfaceError(
@@ -195,7 +200,7 @@ struct ManyRowsWriter::State final : PipelineSink {
   void on_group_end() override {}
 
   void start() {
-    engine.emplace(conn.impl(), *this, options.limits, options.timeout);
+    engine.emplace(conn, *this, options.limits, options.timeout, Owner::execute_many);
     if (wrap == Wrap::transaction) engine->send_params(wrap_tag, "BEGIN", Params());
     if (wrap == Wrap::savepoint) engine->send_params(wrap_tag, savepoint, Params());
   }
@@ -225,8 +230,10 @@ struct ManyRowsWriter::State final : PipelineSink {
   // Nothing to undo when the wrap never began (a caller's transaction that was aborted already).
   void undo_wrap() {
     if (!wrap_started) return;
-    if (wrap == Wrap::transaction) conn.impl().command("ROLLBACK");
-    if (wrap == Wrap::savepoint) conn.impl().command(fmt::format("ROLLBACK TO SAVEPOINT pgkit_execute_many; {}", release));
+    if (wrap == Wrap::transaction) BulkAccess::command(conn, "ROLLBACK", std::nullopt);
+    if (wrap == Wrap::savepoint) {
+      BulkAccess::command(conn, fmt::format("ROLLBACK TO SAVEPOINT pgkit_execute_many; {}", release), std::nullopt);
+    }
   }
 
   std::int64_t finish() {

@@ -3,10 +3,8 @@
 #include "core/result_format.hpp"
 
 #include <fmt/format.h>
-#include <poll.h>
 
 #include <algorithm>
-#include <cerrno>
 
 namespace pgkit::detail {
 
@@ -16,21 +14,32 @@ std::size_t parameter_bytes(const Params& params) noexcept {
   return total;
 }
 
-PipelineEngine::PipelineEngine(Connection::Impl& conn, PipelineSink& sink, const PipelineLimits& limits,
-                               std::optional<std::chrono::milliseconds> timeout)
-    : conn_(conn), sink_(sink), limits_(limits), timeout_(timeout) {
-  if (limits_.max_in_flight_statements == 0 || limits_.max_in_flight_bytes == 0) {
+namespace {
+
+const PipelineLimits& checked(const PipelineLimits& limits) {
+  if (limits.max_in_flight_statements == 0 || limits.max_in_flight_bytes == 0) {
     throw InterfaceError("pipeline limits must be at least 1 statement and 1 byte");
   }
-  conn_.check_usable();
-  if (timeout_) deadline_ = deadline_after(checked_timeout(*timeout_));
-  if (PQenterPipelineMode(conn_.conn) == 0) conn_.throw_send_failure("cannot enter pipeline mode");
+  return limits;
+}
+
+std::optional<std::chrono::milliseconds> checked(std::optional<std::chrono::milliseconds> timeout) {
+  if (timeout) checked_timeout(*timeout);
+  return timeout;
+}
+
+}  // namespace
+
+PipelineEngine::PipelineEngine(Connection& conn, PipelineSink& sink, const PipelineLimits& limits,
+                               std::optional<std::chrono::milliseconds> timeout, Owner owner)
+    : conn_(conn), sink_(sink), limits_(checked(limits)), token_(BulkAccess::claim(conn, owner)),
+      waiter_(BulkAccess::waiter(conn, checked(timeout), "the pipeline")) {
+  if (PQenterPipelineMode(pg()) == 0) BulkAccess::throw_send_failure(conn_, "cannot enter pipeline mode");
   // Non-blocking, so that sending never waits on a server that is itself waiting for us to read.
-  if (PQsetnonblocking(conn_.conn, 1) != 0) {
-    PQexitPipelineMode(conn_.conn);
-    conn_.throw_send_failure("cannot switch to non-blocking mode");
+  if (PQsetnonblocking(pg(), 1) != 0) {
+    PQexitPipelineMode(pg());
+    BulkAccess::throw_send_failure(conn_, "cannot switch to non-blocking mode");
   }
-  conn_.in_pipeline = true;
   active_ = true;
 }
 
@@ -47,19 +56,19 @@ PipelineEngine::~PipelineEngine() {
 void PipelineEngine::leave() {
   if (!active_) return;
   active_ = false;
-  conn_.in_pipeline = false;
-  if (conn_.conn == nullptr) return;
-  PQsetnonblocking(conn_.conn, 0);
-  if (PQexitPipelineMode(conn_.conn) == 0 && PQstatus(conn_.conn) == CONNECTION_OK) {
-    conn_.mark_broken("could not leave pipeline mode");
+  token_.release();
+  if (pg() == nullptr) return;
+  PQsetnonblocking(pg(), 0);
+  if (PQexitPipelineMode(pg()) == 0 && PQstatus(pg()) == CONNECTION_OK) {
+    BulkAccess::mark_broken(conn_, "could not leave pipeline mode");
   }
 }
 
 void PipelineEngine::fail_connection(std::string_view what) {
   pending_.clear();
   active_ = false;
-  conn_.in_pipeline = false;
-  conn_.throw_send_failure(what);
+  token_.release();
+  BulkAccess::throw_send_failure(conn_, what);
 }
 
 void PipelineEngine::queued(std::size_t tag, std::size_t bytes) {
@@ -85,8 +94,8 @@ void PipelineEngine::make_room(std::size_t bytes) {
 
 void PipelineEngine::send_params(std::size_t tag, const std::string& sql, const Params& params) {
   make_room(parameter_bytes(params));
-  conn_.note_statement(sql);
-  if (PQsendQueryParams(conn_.conn, sql.c_str(), static_cast<int>(params.size()), params.types().data(),
+  BulkAccess::note_statement(conn_, sql);
+  if (PQsendQueryParams(pg(), sql.c_str(), static_cast<int>(params.size()), params.types().data(),
                         params.values().data(), params.lengths().data(), params.formats().data(),
                         undescribed_result_format) == 0) {
     fail_connection("cannot queue a pipelined statement");
@@ -96,8 +105,8 @@ void PipelineEngine::send_params(std::size_t tag, const std::string& sql, const 
 
 void PipelineEngine::send_prepared(std::size_t tag, const std::string& name, const Params& params) {
   make_room(parameter_bytes(params));
-  conn_.used = true;
-  if (PQsendQueryPrepared(conn_.conn, name.c_str(), static_cast<int>(params.size()), params.values().data(),
+  BulkAccess::note_prepared_statement(conn_);
+  if (PQsendQueryPrepared(pg(), name.c_str(), static_cast<int>(params.size()), params.values().data(),
                           params.lengths().data(), params.formats().data(), undescribed_result_format) == 0) {
     fail_connection("cannot queue a pipelined statement");
   }
@@ -107,15 +116,17 @@ void PipelineEngine::send_prepared(std::size_t tag, const std::string& name, con
 void PipelineEngine::send_prepare(std::size_t tag, const std::string& name, const std::string& sql,
                                   std::span<const Oid> types) {
   make_room(sql.size());
-  conn_.note_statement(sql);
-  if (PQsendPrepare(conn_.conn, name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) == 0) {
+  BulkAccess::note_statement(conn_, sql);
+  if (PQsendPrepare(pg(), name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) == 0) {
     fail_connection("cannot queue a pipelined prepare");
   }
   queued(tag, sql.size());
 }
 
+Result PipelineEngine::result_of(PGresult* result) const { return BulkAccess::make_result(conn_, result); }
+
 void PipelineEngine::sync() {
-  if (PQpipelineSync(conn_.conn) == 0) fail_connection("cannot send a pipeline sync");
+  if (PQpipelineSync(pg()) == 0) fail_connection("cannot send a pipeline sync");
   pending_.push_back({Kind::sync, 0, 0});
   ++stats_.syncs;
   group_open_ = false;
@@ -132,15 +143,15 @@ void PipelineEngine::finish() {
 
 bool PipelineEngine::read_ready() {
   bool progress = false;
-  while (!pending_.empty() && PQisBusy(conn_.conn) == 0) {
-    PGresult* result = PQgetResult(conn_.conn);
+  while (!pending_.empty() && PQisBusy(pg()) == 0) {
+    PGresult* result = PQgetResult(pg());
     Pending& front = pending_.front();
     if (front.kind == Kind::sync) {
       if (result == nullptr) break;  // the sync's reply is not here yet
       const auto status = PQresultStatus(result);
       PQclear(result);
       if (status != PGRES_PIPELINE_SYNC) {
-        conn_.mark_broken("the pipeline lost its place in the server's replies");
+        BulkAccess::mark_broken(conn_, "the pipeline lost its place in the server's replies");
         fail_connection("unexpected reply in a pipeline");
       }
       pending_.pop_front();
@@ -164,13 +175,13 @@ bool PipelineEngine::read_ready() {
         break;
       case PGRES_FATAL_ERROR:
       case PGRES_BAD_RESPONSE: {
-        auto diagnostics = diagnostics_of(result, conn_.conn);
+        auto diagnostics = diagnostics_of(result, pg());
         PQclear(result);
-        if (PQstatus(conn_.conn) == CONNECTION_BAD) {
-          conn_.mark_broken(diagnostics->message_primary);
+        if (PQstatus(pg()) == CONNECTION_BAD) {
+          BulkAccess::mark_broken(conn_, diagnostics->message_primary);
           fail_connection("the connection was lost in a pipeline");
         }
-        if (diagnostics->sqlstate == sqlstate::read_only_sql_transaction) conn_.read_only_refused = true;
+        BulkAccess::note_failure(conn_, diagnostics->sqlstate);
         front.answered = true;
         sink_.on_failure(front.tag, std::move(diagnostics));
         break;
@@ -179,7 +190,7 @@ bool PipelineEngine::read_ready() {
       case PGRES_COPY_OUT:
       case PGRES_COPY_BOTH:
         PQclear(result);
-        conn_.mark_broken("COPY inside a pipeline");
+        BulkAccess::mark_broken(conn_, "COPY inside a pipeline");
         fail_connection("COPY cannot run in a pipeline; use copy_in() / copy_out()");
       default:
         front.answered = true;
@@ -189,50 +200,34 @@ bool PipelineEngine::read_ready() {
   return progress;
 }
 
+// Past the deadline the Waiter cancels what runs (its group is then skipped), and gives the server its
+// grace period to answer before giving up on the connection.
 void PipelineEngine::wait_for_socket(bool want_write) {
-  const auto now = Clock::now();
-  // Once the server answered a cancel, a statement of a later group still running a grace period
-  // later gets its own: the deadline is the whole pipeline's.
-  std::optional<Clock::time_point> until;
-  if (deadline_) until = std::max(*deadline_, next_cancel_);
-  if (until && now >= *until) {
-    if (!cancel_) {
-      // Past the deadline: cancel what runs (its group is then skipped), and give the server up to
-      // a second more to answer before giving up on the connection.
-      cancel_.emplace(conn_.cancel_object());
-      cancel_deadline_ = now + cancel_grace(*timeout_);
-    }
-    if (now >= cancel_deadline_) {
-      pending_.clear();
-      active_ = false;
-      conn_.give_up_after_unanswered_cancel("the pipeline", *timeout_);
-    }
-    until = cancel_deadline_;
-  }
-  pollfd fd{PQsocket(conn_.conn), static_cast<short>(POLLIN | (want_write ? POLLOUT : 0)), 0};
-  if (::poll(&fd, 1, until ? poll_milliseconds(*until) : -1) < 0 && errno != EINTR) {
-    fail_connection("poll failed in a pipeline");
+  try {
+    waiter_.wait(want_write);  // a failed read shows in pump()'s next PQconsumeInput
+  } catch (...) {
+    pending_.clear();
+    active_ = false;
+    token_.release();
+    throw;
   }
 }
 
 void PipelineEngine::pump(bool wait) {
   for (;;) {
-    const int flushed = PQflush(conn_.conn);
+    const int flushed = PQflush(pg());
     if (flushed < 0) fail_connection("cannot send pipelined statements");
-    if (PQconsumeInput(conn_.conn) == 0) {
-      conn_.mark_broken(PQerrorMessage(conn_.conn));
+    if (PQconsumeInput(pg()) == 0) {
+      BulkAccess::mark_broken(conn_, PQerrorMessage(pg()));
       fail_connection("the connection was lost in a pipeline");
     }
     const bool progress = read_ready();
-    if (progress && cancel_) {  // the server answers: no reason to give up on the connection
-      cancel_.reset();
-      next_cancel_ = Clock::now() + cancel_grace(*timeout_);
-    }
+    if (progress) waiter_.answered();  // the server answers: no reason to give up on the connection
     if (!wait || progress || pending_.empty()) return;
     // The server holds the results of an open group until a sync or a flush request: ask for them
     // before waiting, or both sides would wait forever.
     if (group_open_ && !flush_requested_) {
-      if (PQsendFlushRequest(conn_.conn) == 0) fail_connection("cannot send a pipeline flush request");
+      if (PQsendFlushRequest(pg()) == 0) fail_connection("cannot send a pipeline flush request");
       flush_requested_ = true;
       continue;
     }

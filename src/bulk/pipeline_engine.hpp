@@ -5,7 +5,14 @@
 
 #include <pgkit/pipeline.hpp>
 
-#include "core/connection_impl.hpp"
+#include "core/bulk_access.hpp"
+#include "core/diagnostics.hpp"
+#include "core/owner.hpp"
+#include "core/result_data.hpp"
+#include "core/sql_scan.hpp"
+#include "core/wait.hpp"
+
+#include <libpq-fe.h>
 
 #include <deque>
 #include <span>
@@ -27,8 +34,9 @@ class PipelineSink {
 
 class PipelineEngine {
  public:
-  PipelineEngine(Connection::Impl& conn, PipelineSink& sink, const PipelineLimits& limits,
-                 std::optional<std::chrono::milliseconds> timeout);
+  // `owner`: Owner::pipeline or Owner::execute_many, named to a statement refused meanwhile.
+  PipelineEngine(Connection& conn, PipelineSink& sink, const PipelineLimits& limits,
+                 std::optional<std::chrono::milliseconds> timeout, Owner owner);
   PipelineEngine(const PipelineEngine&) = delete;
   PipelineEngine& operator=(const PipelineEngine&) = delete;
   // Drains and leaves pipeline mode when still active; never throws.
@@ -40,6 +48,9 @@ class PipelineEngine {
   void sync();
   // Syncs if the last group is open, reads everything outstanding, leaves pipeline mode.
   void finish();
+
+  // A statement's result, carrying the session's text settings.
+  [[nodiscard]] Result result_of(PGresult* result) const;
 
   [[nodiscard]] const PipelineStats& stats() const noexcept { return stats_; }
   [[nodiscard]] bool group_open() const noexcept { return group_open_; }
@@ -61,15 +72,14 @@ class PipelineEngine {
   void wait_for_socket(bool want_write);
   [[noreturn]] void fail_connection(std::string_view what);
   void leave();  // leaves pipeline mode and non-blocking mode
+  // libpq's connection; null once the Waiter gave it up.
+  [[nodiscard]] PGconn* pg() const { return BulkAccess::native(conn_); }
 
-  Connection::Impl& conn_;
+  Connection& conn_;
   PipelineSink& sink_;
   PipelineLimits limits_;
-  std::optional<Clock::time_point> deadline_;
-  std::optional<std::chrono::milliseconds> timeout_;
-  std::optional<AsyncCancel> cancel_;
-  Clock::time_point cancel_deadline_{};
-  Clock::time_point next_cancel_{};  // not before: a grace period after the server answered the last one
+  OwnerToken token_;
+  Waiter waiter_;  // the whole pipeline's deadline
   std::deque<Pending> pending_;
   std::size_t in_flight_statements_ = 0;
   std::size_t in_flight_bytes_ = 0;

@@ -54,14 +54,12 @@ bool AsyncCancel::wait_until(Clock::time_point deadline) {
 
 }  // namespace detail
 
-void Connection::Impl::give_up_after_unanswered_cancel(std::string_view what, std::chrono::milliseconds timeout) {
+void Connection::Impl::give_up_after_unanswered_cancel(std::string_view happened) {
   mark_broken("the server did not answer a cancel request");
   PQfinish(conn);
   conn = nullptr;
-  in_pipeline = false;
-  throw QueryCanceled(fmt::format("{} timed out after {} ms and the server did not answer the cancel request; "
-                                  "the connection to {} was closed",
-                                  what, timeout.count(), description));
+  throw QueryCanceled(fmt::format("{} and the server did not answer the cancel request; the connection to {} was closed",
+                                  happened, description));
 }
 
 std::shared_ptr<PGcancel> Connection::Impl::cancel_object() {

@@ -1,119 +1,152 @@
-// Reading what a sent statement returns: every result, the deadline, and the errors.
+// Reading what a sent statement returns: every result, within the Waiter's deadline, and the errors.
 #include "connection_impl.hpp"
 #include "sql_scan.hpp"
+#include "wait.hpp"
 
 #include <fmt/format.h>
-#include <poll.h>
-
-#include <cerrno>
 
 namespace pgkit {
+namespace {
+
+// Single-row results go to the visitor as they come; column descriptions are read once. When the
+// visitor throws (a row that does not convert), the rest is read without decoding and the exception
+// rethrown at the end. No cancel: that would abort the caller's transaction over a client-side mistake.
+class RowFeed {
+ public:
+  RowFeed(detail::RowVisitor* visitor, detail::TextSettingsCache& text_settings, const PGconn* conn)
+      : visitor_(visitor), text_settings_(&text_settings), conn_(conn) {}
+
+  // Takes `result` when it is the visitor's; false otherwise.
+  bool take(PGresult* result, ExecStatusType status) {
+    if (visitor_ == nullptr) return false;
+    if (status != PGRES_SINGLE_TUPLE && (status != PGRES_TUPLES_OK || !columns_.empty())) return false;
+    const bool first = columns_.empty();
+    if (first) columns_.read(result, text_settings_->capture(conn_));
+    const detail::ResultData data(result, columns_);  // owns and clears the result
+    if (failure_) return true;
+    try {
+      if (first) visitor_->on_columns(data);
+      if (status == PGRES_SINGLE_TUPLE) visitor_->on_row(Row(&data, 0));
+    } catch (...) {
+      failure_ = std::current_exception();
+    }
+    return true;
+  }
+
+  void rethrow_failure() const {
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+ private:
+  detail::RowVisitor* visitor_;
+  detail::TextSettingsCache* text_settings_;
+  const PGconn* conn_;
+  detail::ColumnsCopy columns_;
+  std::exception_ptr failure_;
+};
+
+// What the statement's results came to, apart from the visitor's rows.
+struct Outcome {
+  detail::PGresultPtr last = detail::own(nullptr);
+  detail::PGresultPtr error = detail::own(nullptr);  // the first error
+  bool copy_refused = false;                          // a COPY that exec() does not run
+};
+
+void sort_result(PGconn* conn, PGresult* result, Outcome& outcome, detail::Waiter& waiter) {
+  switch (PQresultStatus(result)) {
+    case PGRES_COPY_IN:
+      PQclear(result);
+      PQputCopyEnd(conn, "pgkit: COPY runs through copy_in(), not exec()");
+      outcome.copy_refused = true;
+      return;
+    case PGRES_COPY_OUT:
+      PQclear(result);
+      detail::stop_copy_out(conn, waiter);
+      outcome.copy_refused = true;
+      return;
+    case PGRES_FATAL_ERROR:
+    case PGRES_BAD_RESPONSE:
+      if (!outcome.error) {
+        outcome.error.reset(result);
+      } else {
+        PQclear(result);
+      }
+      return;
+    default:
+      outcome.last.reset(result);
+  }
+}
+
+}  // namespace
+
+namespace detail {
+
+void stop_copy_out(PGconn* conn, Waiter& waiter) {
+  waiter.cancel();
+  for (;;) {
+    char* buffer = nullptr;
+    const int size = PQgetCopyData(conn, &buffer, 1);
+    if (size > 0) {
+      PQfreemem(buffer);
+      continue;
+    }
+    if (size == 0 && waiter.wait()) continue;
+    return;  // -1: the COPY ended; -2 or a failed wait: PQgetResult reports it
+  }
+}
+
+}  // namespace detail
 
 Result Connection::Impl::collect(std::optional<std::chrono::milliseconds> timeout, detail::RowVisitor* visitor) {
-  using detail::Clock;
-  std::optional<Clock::time_point> deadline;
-  if (timeout) deadline = detail::deadline_after(*timeout);
-  std::optional<detail::AsyncCancel> cancel;
-  Clock::time_point cancel_deadline{};
-  bool copy_refused = false;
-  detail::PGresultPtr last = detail::own(nullptr);
-  detail::PGresultPtr error = detail::own(nullptr);
-  // Single-row results go to the visitor as they come; column descriptions are read once.
-  detail::ColumnsCopy row_columns;
-  // The visitor threw (a row that does not convert): read the rest without decoding, then rethrow. No
-  // cancel: that would abort the caller's transaction over a client-side mistake.
-  std::exception_ptr visitor_failure;
-  const auto visit = [&](PGresult* result, bool is_row) {
-    const bool first = row_columns.empty();
-    if (first) row_columns.read(result, text_settings.capture(conn));
-    const detail::ResultData data(result, row_columns);  // owns and clears the result
-    if (visitor_failure) return;
-    try {
-      if (first) visitor->on_columns(data);
-      if (is_row) visitor->on_row(Row(&data, 0));
-    } catch (...) {
-      visitor_failure = std::current_exception();
-    }
-  };
+  detail::Waiter waiter(*this, timeout, "statement");
+  return collect(waiter, visitor);
+}
+
+Result Connection::Impl::collect(detail::Waiter& waiter, detail::RowVisitor* visitor) {
+  RowFeed feed(visitor, text_settings, conn);
+  Outcome outcome;
   for (;;) {
-    if (deadline) {
-      while (PQisBusy(conn) != 0) {
-        const auto now = Clock::now();
-        if (!cancel && now >= *deadline) {
-          cancel.emplace(cancel_object());
-          cancel_deadline = now + detail::cancel_grace(*timeout);
-        }
-        if (cancel && now >= cancel_deadline) give_up_after_unanswered_cancel("statement", *timeout);
-        const auto wait_until = cancel ? cancel_deadline : *deadline;
-        pollfd fd{PQsocket(conn), POLLIN, 0};
-        if (::poll(&fd, 1, detail::poll_milliseconds(wait_until)) < 0 && errno != EINTR) break;
-        if (PQconsumeInput(conn) == 0) break;  // PQgetResult reports the failure
+    // Without a deadline or a cancel to watch, PQgetResult waits by itself.
+    if (waiter.bounded()) {
+      while (PQisBusy(conn) != 0 && waiter.wait()) {
       }
     }
     PGresult* result = PQgetResult(conn);
     if (result == nullptr) break;
-    const auto status = PQresultStatus(result);
-    if (visitor != nullptr &&
-        (status == PGRES_SINGLE_TUPLE || (status == PGRES_TUPLES_OK && row_columns.empty()))) {
-      visit(result, status == PGRES_SINGLE_TUPLE);
-      continue;
-    }
-    switch (status) {
-      case PGRES_COPY_IN:
-        PQputCopyEnd(conn, "pgkit: COPY runs through copy_in(), not exec()");
-        copy_refused = true;
-        PQclear(result);
-        continue;
-      case PGRES_COPY_OUT: {
-        char* buffer = nullptr;
-        while (PQgetCopyData(conn, &buffer, 0) > 0) PQfreemem(buffer);
-        copy_refused = true;
-        PQclear(result);
-        continue;
-      }
-      case PGRES_FATAL_ERROR:
-      case PGRES_BAD_RESPONSE:
-        if (!error) {
-          error.reset(result);
-        } else {
-          PQclear(result);
-        }
-        continue;
-      default:
-        last.reset(result);
-    }
+    if (!feed.take(result, PQresultStatus(result))) sort_result(conn, result, outcome, waiter);
   }
-  // A cancel that might still be on its way could hit the next statement: wait for its delivery.
-  if (cancel && !cancel->wait_until(Clock::now() + std::chrono::seconds(1))) {
-    mark_broken("a cancel request could not be delivered");
-  }
-
-  if (detail::connection_lost(conn, error.get())) {
-    auto diagnostics = detail::diagnostics_of(error.get(), conn);
-    if (diagnostics->sqlstate.empty() && crash_notice) diagnostics = crash_notice;
-    mark_broken(diagnostics->message_primary);
-    const std::string text = fmt::format("connection to {} lost: {}", description, detail::error_text(*diagnostics));
-    if (diagnostics->sqlstate == sqlstate::admin_shutdown) throw AdminShutdown(text, std::move(diagnostics));
-    if (diagnostics->sqlstate == sqlstate::crash_shutdown) throw CrashShutdown(text, std::move(diagnostics));
-    throw ConnectionLost(text, std::move(diagnostics));
-  }
+  waiter.settle();
+  if (detail::connection_lost(conn, outcome.error.get())) throw_lost(outcome.error.get());
   if (PQclientEncoding(conn) != utf8_encoding) restore_client_encoding();
-  if (visitor_failure) std::rethrow_exception(visitor_failure);
-  if (error) {
-    auto diagnostics = detail::diagnostics_of(error.get(), conn);
-    std::string text = detail::error_text(*diagnostics);
-    if (cancel && diagnostics->sqlstate == sqlstate::query_canceled) {
-      text += fmt::format(" (pgkit timeout after {} ms)", timeout->count());
-    }
-    if (diagnostics->sqlstate == sqlstate::read_only_sql_transaction) read_only_refused = true;
-    throw_database_error(text, std::move(diagnostics));
-  }
-  if (copy_refused) {
+  // Before any error: the server's error then only says that pgkit stopped the COPY.
+  if (outcome.copy_refused) {
     throw InterfaceError("COPY cannot run through exec(); use copy_in() or copy_out() (pgkit/copy.hpp)");
   }
+  feed.rethrow_failure();
+  if (outcome.error) throw_error(outcome.error.get(), waiter);
   if (visitor != nullptr) return Result();
-  if (!last) throw InterfaceError("the server returned no result");
-  return detail::make_result(last.release(), text_settings.capture(conn));
+  if (!outcome.last) throw InterfaceError("the server returned no result");
+  return detail::make_result(outcome.last.release(), text_settings.capture(conn));
+}
+
+void Connection::Impl::throw_lost(const PGresult* error) {
+  auto diagnostics = detail::diagnostics_of(error, conn);
+  if (diagnostics->sqlstate.empty() && crash_notice) diagnostics = crash_notice;
+  mark_broken(diagnostics->message_primary);
+  const std::string text = fmt::format("connection to {} lost: {}", description, detail::error_text(*diagnostics));
+  if (diagnostics->sqlstate == sqlstate::admin_shutdown) throw AdminShutdown(text, std::move(diagnostics));
+  if (diagnostics->sqlstate == sqlstate::crash_shutdown) throw CrashShutdown(text, std::move(diagnostics));
+  throw ConnectionLost(text, std::move(diagnostics));
+}
+
+void Connection::Impl::throw_error(const PGresult* error, const detail::Waiter& waiter) {
+  auto diagnostics = detail::diagnostics_of(error, conn);
+  std::string text = detail::error_text(*diagnostics);
+  if (waiter.timed_out() && diagnostics->sqlstate == sqlstate::query_canceled) {
+    text += fmt::format(" (pgkit timeout after {} ms)", waiter.timeout()->count());
+  }
+  note_failure(diagnostics->sqlstate);
+  throw_database_error(text, std::move(diagnostics));
 }
 
 // A statement set client_encoding to something else: every later string would be read and written

@@ -69,6 +69,33 @@ void Connection::Impl::require_utf8_client_encoding() {
                                    name));
 }
 
+namespace detail {
+
+std::string owned_message(Owner owner) {
+  switch (owner) {
+    case Owner::none: break;
+    case Owner::row_stream: return "a RowStream is reading from this connection; finish or destroy it first";
+    case Owner::pipeline: return "a Pipeline owns this connection; finish or destroy it first";
+    case Owner::execute_many: return "an execute_many() batch owns this connection; let it finish first";
+    case Owner::copy_in:
+      return "a COPY ... FROM STDIN (CopyWriter, copy_in) owns this connection; finish or destroy it first";
+    case Owner::copy_out:
+      return "a COPY ... TO STDOUT (CopyRows, copy_out) owns this connection; finish reading it or destroy it first";
+  }
+  return "the connection is free";
+}
+
+OwnerToken::OwnerToken(Connection::Impl& impl, Owner owner) : impl_(&impl) {
+  impl.check_usable();
+  impl.owner = owner;
+}
+
+void OwnerToken::release() noexcept {
+  if (impl_ != nullptr) std::exchange(impl_, nullptr)->owner = Owner::none;
+}
+
+}  // namespace detail
+
 Connection::Impl::~Impl() {
   {
     const std::lock_guard lock(cancel_state->mutex);
@@ -85,8 +112,7 @@ void Connection::Impl::check_usable() const {
         fmt::format("the connection to {} was lost ({}); open a new one", description, broken_reason));
   }
   if (conn == nullptr) throw InterfaceError("the connection is closed");
-  if (streaming) throw InterfaceError("a RowStream is reading from this connection; finish or destroy it first");
-  if (in_pipeline) throw InterfaceError("a Pipeline owns this connection; finish or destroy it first");
+  if (owner != detail::Owner::none) throw InterfaceError(detail::owned_message(owner));
 }
 
 void Connection::Impl::mark_broken(std::string reason) {
@@ -125,16 +151,16 @@ Result Connection::run_prepared(const PreparedStatement& statement, const Params
 Params& Connection::scratch_params() { return live().scratch; }
 
 void TimedConnection::run_rows(std::string_view sql, const Params& params, detail::RowVisitor& visitor) {
-  conn_.impl().run(sql, params, detail::checked_timeout(timeout_), &visitor);
+  conn_.live().run(sql, params, detail::checked_timeout(timeout_), &visitor);
 }
 Result TimedConnection::run(std::string_view sql, const Params& params) {
-  return conn_.impl().run(sql, params, detail::checked_timeout(timeout_));
+  return conn_.live().run(sql, params, detail::checked_timeout(timeout_));
 }
 
 Result TimedConnection::run_prepared(const PreparedStatement& statement, const Params& params) {
-  return conn_.impl().run_prepared(statement, params, detail::checked_timeout(timeout_));
+  return conn_.live().run_prepared(statement, params, detail::checked_timeout(timeout_));
 }
-Params& TimedConnection::scratch_params() { return conn_.impl().scratch; }
+Params& TimedConnection::scratch_params() { return conn_.live().scratch; }
 
 Result Connection::execute_script(std::string_view sql) { return live().command(sql); }
 

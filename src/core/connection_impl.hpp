@@ -1,24 +1,28 @@
-// Connection::Impl: the libpq connection and pgkit's per-connection state. Shared by the core's
-// sources and the modules built on a connection (pipelines, COPY, the pool).
+// Connection::Impl: the libpq connection and pgkit's per-connection state. The core's own: other
+// modules reach a connection through its seams (bulk_access.hpp, pool_access.hpp).
 #pragma once
 
 #include <pgkit/connection.hpp>
 
+#include "diagnostics.hpp"
+#include "owner.hpp"
 #include "result_data.hpp"
-#include "session_state.hpp"
+#include "session_use.hpp"
+#include "sql_scan.hpp"
 #include "statement_cache.hpp"
 #include "text_settings.hpp"
+#include "wait.hpp"
 
 #include <libpq-fe.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 
 namespace pgkit {
 
@@ -32,52 +36,12 @@ namespace detail {
 // Names of automatically prepared statements; prepare() refuses names starting with it.
 inline constexpr std::string_view automatic_statement_prefix = "pgkit_";
 
-using Clock = std::chrono::steady_clock;
 using PGresultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
 
 inline PGresultPtr own(PGresult* result) { return {result, &PQclear}; }
 
-// When a wait of `timeout` from now ends; nullopt when that lies beyond what the clock can represent.
-std::optional<Clock::time_point> deadline_after(std::chrono::milliseconds timeout);
-// poll()'s timeout for waiting until `until`: 0 to INT_MAX milliseconds.
-int poll_milliseconds(Clock::time_point until);
-// Checks a statement's $n against the number of values given, and that it is one statement; returns
-// the highest $n. Throws InterfaceError before anything is sent.
-int checked_placeholders(std::string_view sql, std::size_t given);
-void check_parameter_count(int expected, std::size_t given);
-
-// Throws InterfaceError for a negative timeout.
-std::chrono::milliseconds checked_timeout(std::chrono::milliseconds timeout);
-
-// Diagnostics of an error result (or of the connection, when `result` is null).
-std::shared_ptr<Diagnostics> diagnostics_of(const PGresult* result, PGconn* conn);
-// "message (SQLSTATE xxxxx)\nDETAIL: ...\nHINT: ..."
-std::string error_text(const Diagnostics& diagnostics);
-// Whether the connection is gone (after `error`, the error result just read, if any).
-bool connection_lost(PGconn* conn, const PGresult* error);
 // libpq's notice receiver; `arg` is the Connection::Impl.
 void notice_receiver(void* arg, const PGresult* result);
-
-// How long the server gets to answer a cancel sent because `timeout` passed: as long again, within
-// 0.1 to 1 s. After that, the connection is given up (Impl::give_up_after_unanswered_cancel).
-Clock::duration cancel_grace(std::chrono::milliseconds timeout) noexcept;
-
-// A cancel request running on its own thread, so that a server that does not answer (frozen, or the
-// network gone) cannot block the caller beyond its deadline.
-class AsyncCancel {
- public:
-  explicit AsyncCancel(std::shared_ptr<PGcancel> cancel);
-  // Waits until the request was delivered or `deadline` passes; true when delivered.
-  bool wait_until(Clock::time_point deadline);
-
- private:
-  struct Shared {
-    std::mutex mutex;
-    std::condition_variable done_cv;
-    bool done = false;
-  };
-  std::shared_ptr<Shared> shared_;
-};
 
 }  // namespace detail
 
@@ -89,7 +53,7 @@ struct Connection::Impl {
 
   // Closes the connection and throws InterfaceError unless the session's client_encoding is UTF8.
   void require_utf8_client_encoding();
-  // Throws when the connection cannot run a statement now (closed, lost, streaming).
+  // Throws when the connection cannot run a statement now (closed, lost, held by an OwnerToken).
   void check_usable() const;
   // Runs one statement through the cache policy. With a visitor, rows go to it as they arrive
   // (single-row mode) and the returned Result is empty.
@@ -105,15 +69,22 @@ struct Connection::Impl {
   // After a PQsend*: reads every result, keeps the last, throws the first error. Honours the deadline
   // by cancelling, then closing the connection if the server does not answer the cancel.
   Result collect(std::optional<std::chrono::milliseconds> timeout, detail::RowVisitor* visitor = nullptr);
+  // The same within an operation's Waiter (a COPY's end, a stream's rest).
+  Result collect(detail::Waiter& waiter, detail::RowVisitor* visitor = nullptr);
+  // The connection is gone (`error`: the error result that said so, if any): marks it and throws
+  // ConnectionLost, AdminShutdown or CrashShutdown.
+  [[noreturn]] void throw_lost(const PGresult* error);
+  // Throws the DatabaseError of an error result.
+  [[noreturn]] void throw_error(const PGresult* error, const detail::Waiter& waiter);
   // Called when libpq reports a failure: marks the connection broken when it is, and throws.
   [[noreturn]] void throw_send_failure(std::string_view what);
   // After a statement changed client_encoding: sets it back to UTF8 and throws InterfaceError.
   [[noreturn]] void restore_client_encoding();
   // Marks the connection lost: every later call fails fast with ConnectionLost.
   void mark_broken(std::string reason);
-  // The server ignored a cancel sent after `timeout`: closes the connection (later calls fail fast)
-  // and throws QueryCanceled saying that `what` ("statement", "COPY into t", ...) timed out.
-  [[noreturn]] void give_up_after_unanswered_cancel(std::string_view what, std::chrono::milliseconds timeout);
+  // The server ignored a cancel: closes the connection (later calls fail fast) and throws QueryCanceled
+  // saying what `happened` ("statement timed out after 200 ms", "row stream was cancelled").
+  [[noreturn]] void give_up_after_unanswered_cancel(std::string_view happened);
 
   std::shared_ptr<PGcancel> cancel_object();
   void deallocate_pending();
@@ -136,18 +107,34 @@ struct Connection::Impl {
   int transaction_depth = 0;
   bool broken = false;
   std::string broken_reason;
-  bool streaming = false;   // a RowStream owns the connection
-  bool in_pipeline = false; // a Pipeline owns the connection
   detail::TextSettingsCache text_settings;  // what results carry: how the server writes dates as text
+  detail::Owner owner = detail::Owner::none;  // set by a detail::OwnerToken
 
-  // What a pool needs to know before lending the connection again. Cleared by the pool.
-  bool used = false;               // a statement ran
-  bool session_changed = false;    // one of them may have left session state (detail::may_change_session)
-  bool read_only_refused = false;  // one failed with 25006: the server is (now) read-only
+  // The lender's account of what ran (detail::PoolAccess::watch); null when nobody lends the connection.
+  detail::SessionUse* use = nullptr;
   void note_statement(std::string_view sql) noexcept {
-    used = true;
-    if (!session_changed && detail::may_change_session(sql)) session_changed = true;
+    if (use != nullptr) use->note_statement(sql);
+  }
+  void note_failure(std::string_view sqlstate) noexcept {
+    if (use != nullptr) use->note_failure(sqlstate);
   }
 };
 
+namespace detail {
+
+// pgkit's own housekeeping (the statement cache's DEALLOCATE, the pool's ROLLBACK and reset) is not the
+// borrower's use: the lender's account is set aside meanwhile.
+class Unnoted {
+ public:
+  explicit Unnoted(Connection::Impl& impl) noexcept : impl_(impl), use_(std::exchange(impl.use, nullptr)) {}
+  Unnoted(const Unnoted&) = delete;
+  Unnoted& operator=(const Unnoted&) = delete;
+  ~Unnoted() { impl_.use = use_; }
+
+ private:
+  Connection::Impl& impl_;
+  SessionUse* use_;
+};
+
+}  // namespace detail
 }  // namespace pgkit

@@ -2,12 +2,8 @@
 #include "connection_impl.hpp"
 
 #include "identifier.hpp"
+#include "wait.hpp"
 
-#include <fmt/format.h>
-#include <poll.h>
-
-#include <cerrno>
-#include <cstring>
 
 namespace pgkit {
 
@@ -37,14 +33,14 @@ std::optional<Notification> next_notification(PGconn* conn) {
 std::optional<Notification> Connection::wait_for_notification(std::chrono::milliseconds timeout) {
   live().check_usable();
   if (timeout.count() < 0) throw InterfaceError("the timeout cannot be negative");
-  const auto deadline = detail::deadline_after(timeout);  // nullopt: wait as long as it takes
+  // Nothing runs on the server meanwhile: the deadline only ends the wait.
+  detail::Waiter waiter(live(), timeout, "waiting for notifications", detail::Waiter::OnDeadline::stop);
+  if (PQconsumeInput(live().conn) == 0) live().throw_send_failure("waiting for notifications");
   for (;;) {
-    if (PQconsumeInput(live().conn) == 0) live().throw_send_failure("waiting for notifications");
     if (auto notification = next_notification(live().conn)) return notification;
-    if (deadline && detail::Clock::now() >= *deadline) return std::nullopt;
-    pollfd fd{PQsocket(live().conn), POLLIN, 0};
-    if (::poll(&fd, 1, deadline ? detail::poll_milliseconds(*deadline) : -1) < 0 && errno != EINTR) {
-      throw OperationalError(fmt::format("poll failed: {}", std::strerror(errno)));
+    if (!waiter.wait()) {
+      if (waiter.past_deadline()) return std::nullopt;
+      live().throw_send_failure("waiting for notifications");
     }
   }
 }

@@ -41,9 +41,8 @@ void Connection::Impl::deallocate_pending() {
   script += " END$pgkit$";
   pending.clear();
   // pgkit's own housekeeping: not a change of session state a pool should reset for.
-  const bool changed_before = session_changed;
+  const detail::Unnoted unnoted(*this);
   command(script);
-  session_changed = changed_before;
 }
 
 Result Connection::Impl::parse_and_describe(const std::string& name, const std::string& sql, std::span<const Oid> types) {
@@ -139,8 +138,7 @@ detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, cons
   } else {
     detail::check_parameter_count(entry->placeholders, params.size());
   }
-  used = true;
-  session_changed = session_changed || entry->changes_session;
+  if (use != nullptr) use->note_statement(entry->changes_session);
   ++entry->executions;
   if (!entry->prepared()) {
     if (entry->executions < std::max(1u, cache_options.prepare_threshold)) {
@@ -185,7 +183,7 @@ Result Connection::Impl::run(std::string_view sql, const Params& params,
 Result Connection::Impl::run_prepared(const PreparedStatement& statement, const Params& params,
                                       std::optional<std::chrono::milliseconds> timeout) {
   check_usable();
-  used = true;
+  if (use != nullptr) use->note_statement(false);
   const auto& expected = statement.parameter_types();
   detail::check_parameter_count(static_cast<int>(expected.size()), params.size());
   // Parameters typed differently from the statement's go as text, which the server converts (and
@@ -222,7 +220,7 @@ PreparedStatement Connection::prepare(std::string_view name, std::string_view sq
   const auto scan = detail::scan_sql(sql);
   if (scan.several_statements) throw InterfaceError("a prepared statement holds one statement");
   // A named statement is session state a pool may have to deallocate (reset_prepared_statements).
-  live().session_changed = true;
+  if (live().use != nullptr) live().use->note_statement(true);
   const std::string name_text(name);
   const std::string sql_text(sql);
   if (PQsendPrepare(live().conn, name_text.c_str(), sql_text.c_str(), 0, nullptr) == 0) {

@@ -30,7 +30,7 @@ std::string savepoint_name(int depth) { return fmt::format("pgkit_savepoint_{}",
 }  // namespace
 
 Transaction::Transaction(Connection& connection, const TransactionOptions& options) : conn_(connection) {
-  auto& impl = conn_.impl();
+  auto& impl = conn_.live();
   impl.check_usable();
   const bool outer_open = impl.transaction_depth > 0 || PQtransactionStatus(impl.conn) != PQTRANS_IDLE;
   if (outer_open && !is_default(options)) {
@@ -58,7 +58,7 @@ Transaction::~Transaction() {
 
 void Transaction::commit() {
   if (!active_) throw InterfaceError("the transaction is no longer active (committed or rolled back already)");
-  auto& impl = conn_.impl();
+  auto& impl = conn_.live();
   // A lost connection resets the depth: report the loss, not a nesting mistake.
   impl.check_usable();
   if (impl.transaction_depth != depth_) {
@@ -91,7 +91,7 @@ void Transaction::commit() {
 
 void Transaction::rollback() {
   if (!active_) throw InterfaceError("the transaction is no longer active (committed or rolled back already)");
-  auto& impl = conn_.impl();
+  auto& impl = conn_.live();
   active_ = false;
   if (impl.conn == nullptr || impl.broken) return;
   if (impl.transaction_depth != depth_) {

@@ -1,10 +1,7 @@
-#include "core/connection_impl.hpp"
-#include "core/conninfo.hpp"
+#include "core/pool_access.hpp"
 #include "pool/pool_core.hpp"
 
 #include <fmt/format.h>
-#include <libpq-fe.h>
-#include <poll.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -28,21 +25,12 @@ constexpr std::array reported_settings = {"is_superuser",
                                           "standard_conforming_strings",
                                           "search_path"};
 
-std::set<std::string> keywords_in(const std::string& conninfo) {
-  std::set<std::string> given;
-  if (conninfo.empty()) return given;
-  const auto parsed = parse_conninfo(conninfo, "PoolOptions::connect.conninfo");
-  for (const PQconninfoOption* option = parsed.get(); option->keyword != nullptr; ++option) {
-    if (option->val != nullptr && *option->val != '\0') given.insert(option->keyword);
-  }
-  return given;
-}
-
 // The pool's connection settings: the caller's, plus what a pool needs to notice a dead network in
 // seconds (TCP keepalives, tcp_user_timeout; ignored on Unix sockets) unless the caller chose otherwise.
 ConnectOptions pool_connect_options(const PoolOptions& options) {
   ConnectOptions connect = options.connect;
-  auto given = keywords_in(connect.conninfo);
+  const auto keywords = conninfo_keywords(connect.conninfo, "PoolOptions::connect.conninfo");
+  std::set<std::string> given(keywords.begin(), keywords.end());
   for (const auto& [keyword, value] : connect.parameters) given.insert(keyword);
   const auto add_default = [&](const char* keyword, const char* value) {
     if (!given.contains(keyword)) connect.parameters.emplace_back(keyword, value);
@@ -300,68 +288,53 @@ std::unique_ptr<PoolEntry> PoolCore::remove(PoolEntry* entry) {
 
 // ---- giving back -----------------------------------------------------------------------------
 
-bool PoolCore::socket_alive(PoolEntry& entry) noexcept {
-  PGconn* native = entry.conn.is_open() ? entry.conn.native_handle() : nullptr;
-  if (native == nullptr) return false;
-  pollfd fd{PQsocket(native), POLLIN, 0};
-  if (fd.fd < 0) return false;
-  if (::poll(&fd, 1, 0) <= 0) return true;  // nothing to read: as alive as the socket can tell
-  if ((fd.revents & (POLLERR | POLLNVAL)) != 0 || PQconsumeInput(native) == 0 || PQstatus(native) == CONNECTION_BAD) {
-    entry.conn.impl().mark_broken("the server closed the connection while it was idle in the pool");
-    return false;
-  }
-  return true;  // a notification or notice: still fine
-}
+bool PoolCore::socket_alive(PoolEntry& entry) noexcept { return PoolAccess::socket_alive(entry.conn); }
 
 bool PoolCore::clean(PoolEntry& entry) noexcept {
   try {
     Connection& conn = entry.conn;
-    if (!conn.is_open()) return false;
-    auto& impl = conn.impl();
-    if (impl.streaming || impl.in_pipeline) return false;
-    PGconn* native = impl.conn;
-    const auto status = PQtransactionStatus(native);
-    if (status == PQTRANS_ACTIVE || status == PQTRANS_UNKNOWN) return false;
-    if (status == PQTRANS_INTRANS || status == PQTRANS_INERROR) {
-      impl.command("ROLLBACK", std::chrono::seconds(5));
+    if (!conn.is_open() || PoolAccess::held(conn)) return false;  // a stream, pipeline or COPY still runs
+    const auto status = conn.transaction_status();
+    if (status == TransactionStatus::active || status == TransactionStatus::unknown) return false;
+    if (status == TransactionStatus::in_transaction || status == TransactionStatus::in_error) {
+      PoolAccess::housekeeping(conn, "ROLLBACK", housekeeping_timeout());
       std::lock_guard lock(mutex_);
       ++counters_.rollbacks;
     }
+    SessionUse& use = entry.use;
     // Reported settings only change while libpq reads from the server, i.e. while statements ran.
-    if (options_.role == ServerRole::primary && impl.used) {
-      const char* standby = PQparameterStatus(native, "in_hot_standby");
-      const char* read_only = PQparameterStatus(native, "default_transaction_read_only");
-      if (impl.read_only_refused || (standby != nullptr && std::string_view(standby) == "on") ||
-          (read_only != nullptr && std::string_view(read_only) == "on")) {
-        failover(impl.read_only_refused ? "a write failed with SQLSTATE 25006 (read-only)"
-                                        : "the server reports it is read-only");
-        return false;
-      }
+    if (options_.role == ServerRole::primary && use.used && (use.read_only_refused || reports_read_only(conn))) {
+      failover(use.read_only_refused ? "a write failed with SQLSTATE 25006 (read-only)"
+                                     : "the server reports it is read-only");
+      return false;
     }
-    bool reset = options_.reset == ResetPolicy::always || impl.session_changed;
-    if (!reset && impl.used) {
-      for (const auto& [name, value] : entry.reported) {
-        const char* now = PQparameterStatus(native, name);
-        if (value != (now != nullptr ? now : "")) {
-          reset = true;
-          break;
-        }
-      }
-    }
-    if (reset) {
+    if (options_.reset == ResetPolicy::always || use.session_changed || (use.used && reported_changed(entry))) {
       if (options_.reset_prepared_statements) conn.clear_statement_cache();
-      impl.command(reset_script_, std::chrono::seconds(5));
+      PoolAccess::housekeeping(conn, reset_script_, housekeeping_timeout());
       std::lock_guard lock(mutex_);
       ++counters_.resets;
     }
-    impl.used = false;
-    impl.session_changed = false;
-    impl.read_only_refused = false;
+    use = SessionUse{};
     return conn.is_open();
   } catch (const std::exception& e) {
     log_->warn("pool {}: a returned connection could not be cleaned and is closed: {}", options_.name, e.what());
     return false;
   }
+}
+
+bool PoolCore::reports_read_only(const Connection& conn) noexcept {
+  const char* standby = PoolAccess::reported_setting(conn, "in_hot_standby");
+  const char* read_only = PoolAccess::reported_setting(conn, "default_transaction_read_only");
+  return (standby != nullptr && std::string_view(standby) == "on") ||
+         (read_only != nullptr && std::string_view(read_only) == "on");
+}
+
+bool PoolCore::reported_changed(const PoolEntry& entry) noexcept {
+  for (const auto& [name, value] : entry.reported) {
+    const char* now = PoolAccess::reported_setting(entry.conn, name);
+    if (value != (now != nullptr ? now : "")) return true;
+  }
+  return false;
 }
 
 void PoolCore::give_back(PoolEntry* entry, bool discard) noexcept {
@@ -431,10 +404,9 @@ std::chrono::milliseconds PoolCore::backoff_delay() {
 std::unique_ptr<PoolEntry> PoolCore::connect() {
   auto entry = std::make_unique<PoolEntry>(Connection(options_.connect));
   if (options_.on_connect) options_.on_connect(entry->conn);
-  auto& impl = entry->conn.impl();
-  impl.used = impl.session_changed = impl.read_only_refused = false;
+  PoolAccess::watch(entry->conn, &entry->use);
   for (const char* name : reported_settings) {
-    const char* value = PQparameterStatus(impl.conn, name);
+    const char* value = PoolAccess::reported_setting(entry->conn, name);
     entry->reported.emplace_back(name, value != nullptr ? value : "");
   }
   return entry;
@@ -545,8 +517,7 @@ void PoolCore::maintain() {
         lock.unlock();
         bool alive = true;
         try {
-          entry->conn.impl().command("SELECT 1", std::chrono::seconds(5));
-          entry->conn.impl().used = false;
+          PoolAccess::housekeeping(entry->conn, "SELECT 1", housekeeping_timeout());
         } catch (const std::exception& e) {
           alive = false;
           log_->warn("pool {}: an idle connection failed its keepalive and is closed: {}", options_.name, e.what());

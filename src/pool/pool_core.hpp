@@ -8,6 +8,8 @@
 
 #include <pgkit/pool.hpp>
 
+#include "core/session_use.hpp"
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -38,6 +40,7 @@ struct PoolEntry {
   bool leak_reported = false;
   // Reported settings at connect time, compared on return to notice SETs pgkit could not see.
   std::vector<std::pair<const char*, std::string>> reported;
+  SessionUse use;  // what the borrower ran, noted by the core (PoolAccess::watch); cleared on return
 };
 
 class PoolCore : public std::enable_shared_from_this<PoolCore> {
@@ -84,11 +87,20 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   static bool socket_alive(PoolEntry& entry) noexcept;
   // Rolls back, resets and checks a returned connection; false when it must be closed.
   bool clean(PoolEntry& entry) noexcept;
+  // Whether the server says it is read-only (a standby, or default_transaction_read_only).
+  static bool reports_read_only(const Connection& conn) noexcept;
+  // Whether a reported setting differs from what it was at connect time (a SET pgkit could not see).
+  static bool reported_changed(const PoolEntry& entry) noexcept;
   void failover(std::string_view why);
   [[nodiscard]] bool expired(const PoolEntry& entry, Clock::time_point now) const noexcept {
     return entry.expires <= now;
   }
   [[nodiscard]] bool should_grow() const noexcept;
+  // The limit on the pool's own statements (ROLLBACK and the reset of a returned connection, the
+  // keepalive): the connections' query_timeout, else 5 s.
+  [[nodiscard]] std::chrono::milliseconds housekeeping_timeout() const noexcept {
+    return options_.connect.query_timeout.value_or(std::chrono::seconds(5));
+  }
   void record_wait(Clock::duration waited) noexcept;
   [[noreturn]] void throw_timeout(std::chrono::milliseconds timeout) const;
   std::chrono::milliseconds backoff_delay();

@@ -8,7 +8,10 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <gmock/gmock.h>
+
 #include <chrono>
+#include <cstdio>
 #include <optional>
 #include <string>
 
@@ -104,6 +107,71 @@ TEST_F(ConnectionServer, TimeoutOnAFrozenServerProcessClosesTheConnection) {
   // Nothing can be known about the session any more, so it is closed rather than reused.
   EXPECT_FALSE(conn.is_open());
   EXPECT_THROW(conn.exec("SELECT 1"), pgkit::ConnectionLost);
+}
+
+// ---- row streams on a frozen server process (detail::Waiter) ----
+
+pgkit::Connection connect_with_timeout(const std::string& uri, std::optional<std::chrono::milliseconds> timeout) {
+  pgkit::ConnectOptions options;
+  options.conninfo = uri;
+  options.query_timeout = timeout;
+  return pgkit::Connection(options);
+}
+
+long long ms_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+}
+
+TEST_F(ConnectionServer, StreamWithQueryTimeoutOnAFrozenServerProcessGivesUp) {
+  auto conn = connect_with_timeout(cluster().uri(), 300ms);
+  const FrozenProcess frozen(conn.backend_pid());
+  ASSERT_TRUE(frozen.frozen()) << "cannot signal the server process (not running as its owner or root?)";
+  const auto started = std::chrono::steady_clock::now();
+  auto stream = conn.stream("SELECT 1");
+  try {
+    for (const auto& row : stream) (void)row;
+    FAIL() << "a frozen server process answered";
+  } catch (const pgkit::QueryCanceled& e) {
+    EXPECT_THAT(e.what(), ::testing::HasSubstr("did not answer")) << e.what();
+  }
+  const auto took = ms_since(started);
+  std::printf("stream() with query_timeout 300 ms on a frozen server process: QueryCanceled after %lld ms\n", took);
+  // The timeout, then its grace period (as long again), and some slack for a busy machine.
+  EXPECT_LT(took, 3000);
+  EXPECT_TRUE(stream.finished());
+  EXPECT_FALSE(conn.is_open());
+  EXPECT_THROW(conn.exec("SELECT 1"), pgkit::ConnectionLost);
+}
+
+// Leaving a stream early cancels the rest and reads what is on its way; a frozen server process never
+// sends the end, so the destructor gives up after the cancel's grace period instead of waiting forever.
+void abandon_a_stream_on_a_frozen_server_process(pgkit::Connection& conn, long long limit_ms) {
+  std::optional<FrozenProcess> frozen;
+  long long took = 0;
+  {
+    auto stream = conn.stream("SELECT generate_series(1, 100000000) AS g, repeat('x', 1000)");  // rows as they come
+    auto it = stream.begin();
+    ASSERT_EQ((*it)[0].as<int>(), 1);
+    frozen.emplace(conn.backend_pid());
+    ASSERT_TRUE(frozen->frozen()) << "cannot signal the server process (not running as its owner or root?)";
+    const auto started = std::chrono::steady_clock::now();
+    {
+      const auto abandoned = std::move(stream);
+    }
+    took = ms_since(started);
+  }
+  std::printf("RowStream destructor on a frozen server process: returned after %lld ms\n", took);
+  EXPECT_LT(took, limit_ms);
+  EXPECT_FALSE(conn.is_open());
+  EXPECT_THROW(conn.exec("SELECT 1"), pgkit::ConnectionLost);
+}
+
+TEST_F(ConnectionServer, RowStreamDestructorOnAFrozenServerProcessDoesNotHang) {
+  auto timed = connect_with_timeout(cluster().uri(), 300ms);
+  abandon_a_stream_on_a_frozen_server_process(timed, 3000);
+  // Without a timeout the server gets the longest grace period, 1 s.
+  auto untimed = connect_with_timeout(cluster().uri(), std::nullopt);
+  abandon_a_stream_on_a_frozen_server_process(untimed, 4000);
 }
 
 TEST_F(ConnectionServer, KilledServerProcessLosesItsConnectionAndCrashesTheOthers) {

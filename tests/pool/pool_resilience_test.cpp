@@ -8,12 +8,14 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
 #include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -246,6 +248,40 @@ std::uint64_t most_attempts_within(std::chrono::milliseconds elapsed, const pgki
     if (next_start > static_cast<double>(elapsed.count())) return attempts;
     ++attempts;
   }
+}
+
+// Giving back a connection left inside a transaction runs a ROLLBACK (and a dirty session a reset): on a
+// frozen server process those are bounded by the connections' query_timeout, not by a fixed 5 s.
+TEST(PoolResilience, GivingBackToAFrozenServerProcessTakesTheQueryTimeout) {
+  auto cluster = start_dedicated_cluster();
+  auto options = resilient_options(cluster, "frozen_return");
+  options.connect.query_timeout = 300ms;
+  options.min_size = 1;
+  options.max_size = 1;
+  Pool pool(options);
+  ASSERT_TRUE(pool.wait_ready(10s));
+  std::chrono::milliseconds took{};
+  {
+    auto conn = pool.acquire();
+    conn->exec("BEGIN");
+    conn->exec("SET search_path = pg_catalog");  // a reset is due too
+    const pid_t backend = conn->backend_pid();
+    ASSERT_EQ(::kill(backend, SIGSTOP), 0) << "cannot signal the server process (not its owner or root?)";
+    const auto started = Clock::now();
+    conn.release();
+    took = elapsed_since(started);
+    ::kill(backend, SIGCONT);
+  }
+  std::printf("giving back a connection in a transaction on a frozen server process (query_timeout 300 ms): %lld ms\n",
+              static_cast<long long>(took.count()));
+  // The ROLLBACK's timeout, then its cancel's grace period (as long again), and slack for a busy machine;
+  // with the fixed 5 s it took about 6 s.
+  EXPECT_LT(took, 3s);
+  const auto metrics = pool.metrics();
+  EXPECT_EQ(metrics.connections_broken, 1u);
+  EXPECT_EQ(metrics.rollbacks, 0u);  // the ROLLBACK never completed
+  // A fresh connection replaces it.
+  EXPECT_EQ(pool.acquire(10s)->query_value<int>("SELECT 1"), 1);
 }
 
 TEST(PoolResilience, RefusedConnectionsBackOffInsteadOfStorming) {
