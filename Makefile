@@ -43,8 +43,11 @@ SOURCES = $(shell git ls-files '*.cpp' '*.hpp')
 format:
 	clang-format -i $(SOURCES)
 
+# clang-tidy 16 (scripts/install-deps): 14 cannot parse std::source_location with libstdc++ 12.
+CLANG_TIDY ?= clang-tidy-16
+
 lint: build
-	clang-tidy -p build --quiet $(filter %.cpp,$(SOURCES))
+	$(CLANG_TIDY) -p build --quiet $(filter %.cpp,$(SOURCES))
 
 clean:
 	rm -rf build build-sanitize build-tsan

@@ -36,6 +36,7 @@ int main() {
 
   // execute_many over described structs: one transaction, pipelined.
   std::vector<Reading> batch;
+  batch.reserve(1000);
   for (int i = 0; i < 1000; ++i) batch.push_back({3 + i % 5, 15.0 + i % 10, std::nullopt});
   const auto inserted = pgkit::execute_many(conn, "INSERT INTO readings VALUES ($1, $2, $3)", batch);
   fmt::print("execute_many: {} rows\n", inserted);

@@ -20,7 +20,7 @@ int main() {
   std::vector<pgkit::sql::Composed> conditions;
   pgkit::Params values;
   for (const auto& [column, minimum] : minimums) {
-    conditions.push_back(SQL("{} > {}").format(Identifier(column), pgkit::sql::Placeholder(values.size() + 1)));
+    conditions.push_back(SQL("{} > {}").format(Identifier(column), pgkit::sql::Placeholder(static_cast<int>(values.size()) + 1)));
     values.add(minimum);
   }
   const auto query = SQL("SELECT {} FROM {} WHERE {}")

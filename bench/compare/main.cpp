@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <iostream>
 #include <optional>
 
@@ -20,7 +21,7 @@ namespace {
 
 using namespace pgkit::bench;
 
-const std::vector<std::string> implementation_order = {"pgkit", "libpq", "libpqxx", "psycopg2"};
+constexpr std::array<const char*, 4> implementation_order = {"pgkit", "libpq", "libpqxx", "psycopg2"};
 
 struct Measurement {
   std::string case_name;
@@ -36,6 +37,45 @@ std::string rate(double ops) {
 }
 
 std::string ratio(double a, double b) { return (a > 0 && b > 0) ? fmt::format("{:.2f}x", a / b) : "-"; }
+
+bool wanted(const std::vector<std::string>& only, const std::string& name) {
+  return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
+}
+
+void print_json(const std::vector<Measurement>& results) {
+  for (const auto& m : results) {
+    if (m.error.empty()) {
+      fmt::print("{{\"case\": \"{}\", \"impl\": \"{}\", \"count\": {}, \"ops_per_s\": {:.1f}}}\n", m.case_name,
+                 m.impl, m.count, m.ops_per_s);
+    } else {
+      fmt::print("{{\"case\": \"{}\", \"impl\": \"{}\", \"error\": \"{}\"}}\n", m.case_name, m.impl, m.error);
+    }
+  }
+}
+
+void print_table(const std::vector<Measurement>& results, const std::vector<std::string>& only_cases, bool quick,
+                 int repeat) {
+  fmt::print("{:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", "case", "count", "pgkit", "libpq",
+             "libpqxx", "psycopg2", "pgkit/libpq", "pgkit/pqxx", "pgkit/py");
+  for (const Case& c : all_cases()) {
+    const auto find = [&](const std::string& impl) {
+      for (const auto& m : results) {
+        if (m.case_name == c.name && m.impl == impl) return m.ops_per_s;
+      }
+      return 0.0;
+    };
+    if (!wanted(only_cases, c.name)) continue;
+    const double pg = find("pgkit");
+    fmt::print("{:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", c.name,
+               quick ? c.quick_count : c.count, rate(pg), rate(find("libpq")), rate(find("libpqxx")),
+               rate(find("psycopg2")), ratio(pg, find("libpq")), ratio(pg, find("libpqxx")),
+               ratio(pg, find("psycopg2")));
+  }
+  for (const auto& m : results) {
+    if (!m.error.empty()) fmt::print("{} / {}: failed: {}\n", m.case_name, m.impl, m.error);
+  }
+  fmt::print("(operations per second, best of {} runs; counts are round trips or rows)\n", repeat);
+}
 
 }  // namespace
 
@@ -65,9 +105,6 @@ int main(int argc, char** argv) {
     register_libpq(registry);
     register_pqxx(registry);
     register_psycopg2(registry);
-    const auto wanted = [](const std::vector<std::string>& only, const std::string& name) {
-      return only.empty() || std::find(only.begin(), only.end(), name) != only.end();
-    };
 
     std::vector<Measurement> results;
     for (const Case& c : all_cases()) {
@@ -95,36 +132,10 @@ int main(int argc, char** argv) {
     std::cerr << "\r" << std::string(60, ' ') << "\r";
 
     if (json) {
-      for (const auto& m : results) {
-        if (m.error.empty()) {
-          fmt::print("{{\"case\": \"{}\", \"impl\": \"{}\", \"count\": {}, \"ops_per_s\": {:.1f}}}\n", m.case_name,
-                     m.impl, m.count, m.ops_per_s);
-        } else {
-          fmt::print("{{\"case\": \"{}\", \"impl\": \"{}\", \"error\": \"{}\"}}\n", m.case_name, m.impl, m.error);
-        }
-      }
-      return 0;
+      print_json(results);
+    } else {
+      print_table(results, only_cases, quick, repeat);
     }
-    fmt::print("{:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", "case", "count", "pgkit", "libpq",
-               "libpqxx", "psycopg2", "pgkit/libpq", "pgkit/pqxx", "pgkit/py");
-    for (const Case& c : all_cases()) {
-      const auto find = [&](const std::string& impl) {
-        for (const auto& m : results) {
-          if (m.case_name == c.name && m.impl == impl) return m.ops_per_s;
-        }
-        return 0.0;
-      };
-      if (!wanted(only_cases, c.name)) continue;
-      const double pg = find("pgkit");
-      fmt::print("{:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", c.name,
-                 quick ? c.quick_count : c.count, rate(pg), rate(find("libpq")), rate(find("libpqxx")),
-                 rate(find("psycopg2")), ratio(pg, find("libpq")), ratio(pg, find("libpqxx")),
-                 ratio(pg, find("psycopg2")));
-    }
-    for (const auto& m : results) {
-      if (!m.error.empty()) fmt::print("{} / {}: failed: {}\n", m.case_name, m.impl, m.error);
-    }
-    fmt::print("(operations per second, best of {} runs; counts are round trips or rows)\n", repeat);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "pgkit-compare: " << e.what() << '\n';

@@ -11,8 +11,6 @@
 #include <stdexcept>
 #include <string>
 
-extern char** environ;
-
 namespace pgkit::bench {
 namespace {
 

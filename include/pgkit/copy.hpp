@@ -143,6 +143,9 @@ class CopyWriter {
 
   template <class T>
   void write_field(std::size_t column, const T& value);
+  // An integer into a smallint, integer or bigint column (`how`), range-checked.
+  template <class T>
+  void write_integer(std::size_t column, detail::CopyEncoding how, T value);
 
   std::string buffer_;
   std::vector<ColumnEncoding> encodings_;
@@ -288,27 +291,7 @@ void CopyWriter::write_field(std::size_t column, const T& value) {
       case detail::CopyEncoding::to_int2:
       case detail::CopyEncoding::to_int4:
       case detail::CopyEncoding::to_int8:
-        if constexpr (is_integer) {
-          const auto wide = static_cast<std::int64_t>(value);
-          if constexpr (std::is_unsigned_v<U> && sizeof(U) == 8) {
-            if (value > static_cast<U>(std::numeric_limits<std::int64_t>::max())) {
-              detail::throw_copy_range(column_name(column), "the value does not fit in bigint");
-            }
-          }
-          if (how == detail::CopyEncoding::to_int2) {
-            if (wide < std::numeric_limits<std::int16_t>::min() || wide > std::numeric_limits<std::int16_t>::max()) {
-              detail::throw_copy_range(column_name(column), "the value does not fit in smallint");
-            }
-            detail::append_be16(out, static_cast<std::uint16_t>(wide));
-          } else if (how == detail::CopyEncoding::to_int4) {
-            if (wide < std::numeric_limits<std::int32_t>::min() || wide > std::numeric_limits<std::int32_t>::max()) {
-              detail::throw_copy_range(column_name(column), "the value does not fit in integer");
-            }
-            detail::append_be32(out, static_cast<std::uint32_t>(wide));
-          } else {
-            detail::append_be64(out, static_cast<std::uint64_t>(wide));
-          }
-        }
+        if constexpr (is_integer) write_integer(column, how, value);
         break;
       case detail::CopyEncoding::to_float4:
       case detail::CopyEncoding::to_float8:
@@ -327,6 +310,30 @@ void CopyWriter::write_field(std::size_t column, const T& value) {
     }
     const auto be = __builtin_bswap32(static_cast<std::uint32_t>(length));
     std::memcpy(out.data() + at, &be, 4);
+  }
+}
+
+template <class T>
+void CopyWriter::write_integer(std::size_t column, detail::CopyEncoding how, T value) {
+  std::string& out = buffer_;
+  const auto wide = static_cast<std::int64_t>(value);
+  if constexpr (std::is_unsigned_v<T> && sizeof(T) == 8) {
+    if (value > static_cast<T>(std::numeric_limits<std::int64_t>::max())) {
+      detail::throw_copy_range(column_name(column), "the value does not fit in bigint");
+    }
+  }
+  if (how == detail::CopyEncoding::to_int2) {
+    if (wide < std::numeric_limits<std::int16_t>::min() || wide > std::numeric_limits<std::int16_t>::max()) {
+      detail::throw_copy_range(column_name(column), "the value does not fit in smallint");
+    }
+    detail::append_be16(out, static_cast<std::uint16_t>(wide));
+  } else if (how == detail::CopyEncoding::to_int4) {
+    if (wide < std::numeric_limits<std::int32_t>::min() || wide > std::numeric_limits<std::int32_t>::max()) {
+      detail::throw_copy_range(column_name(column), "the value does not fit in integer");
+    }
+    detail::append_be32(out, static_cast<std::uint32_t>(wide));
+  } else {
+    detail::append_be64(out, static_cast<std::uint64_t>(wide));
   }
 }
 

@@ -122,6 +122,8 @@ class DatabaseError : public Error {
 };
 
 // A class deriving from Base that stands for SQLSTATE (or class) Code; the tree below is only names.
+// (A class name cannot be parenthesised.)
+// NOLINTNEXTLINE(bugprone-macro-parentheses)
 #define PGKIT_DEFINE_ERROR(Name, Base, Code)                                                    \
   class Name : public Base {                                                                    \
    public:                                                                                      \

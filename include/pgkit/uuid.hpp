@@ -23,7 +23,7 @@ class Uuid {
   // Lower case, 8-4-4-4-12.
   [[nodiscard]] std::string str() const;
 
-  friend auto operator<=>(const Uuid&, const Uuid&) = default;
+  friend auto operator<=>(const Uuid&, const Uuid&) = default;  // NOLINT(modernize-use-nullptr): a false positive
 
  private:
   std::array<std::uint8_t, 16> bytes_{};

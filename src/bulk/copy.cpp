@@ -137,7 +137,8 @@ void throw_copy_range(std::string_view /*column*/, std::string_view what) {
 // The COPY ... FROM STDIN side: sending data with a deadline, ending or aborting.
 class CopyWriterImpl {
  public:
-  CopyWriterImpl(Connection& connection, std::string copy_sql, std::string table_display, const CopyOptions& options)
+  CopyWriterImpl(Connection& connection, const std::string& copy_sql, std::string table_display,
+                 const CopyOptions& options)
       : conn(connection),
         table(std::move(table_display)),
         what(fmt::format("COPY into {}", table)),
@@ -251,9 +252,8 @@ class CopyWriterImpl {
 };
 
 // The COPY ... TO STDOUT side: reading CopyData messages with a deadline; binary rows parsed on top.
-class CopyReaderImpl::State {
- public:
-  State(Connection& connection, std::string copy_sql, const CopyOptions& opts)
+struct CopyReaderImpl::State {
+  State(Connection& connection, const std::string& copy_sql, const CopyOptions& opts)
       : conn(connection),
         options(opts),
         token(BulkAccess::claim(conn, Owner::copy_out)),  // nothing else may run on the connection meanwhile
@@ -326,7 +326,8 @@ class CopyReaderImpl::State {
     BulkAccess::mark_broken(conn, diagnostics->message_primary);
     active = false;
     token.release();
-    throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
+    const std::string message = "connection lost during COPY: " + diagnostics->message_primary;  // before the move
+    throw ConnectionLost(message, std::move(diagnostics));
   }
 
   // libpq's connection; null once the Waiter gave it up.
@@ -339,6 +340,60 @@ class CopyReaderImpl::State {
   Waiter waiter;
   char* message = nullptr;
   bool active = false;
+
+  // ---- binary rows, parsed from the CopyData messages ----
+  enum class Parsed : unsigned char { header, row, trailer, need_more };
+
+  // Parses what the window starts with: the header, one row (into `fields`), or the trailer; need_more
+  // when the window holds only part of it.
+  Parsed parse_window() {
+    if (!header_read) return parse_header();
+    if (window.size() < 2) return Parsed::need_more;
+    const auto count = static_cast<std::int16_t>(load_be16(window.data()));
+    if (count == -1) {
+      trailer_read = true;
+      window.remove_prefix(2);
+      return Parsed::trailer;
+    }
+    if (static_cast<std::size_t>(count) != columns.size()) throw malformed();
+    std::size_t at = 2;
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+      if (window.size() - at < 4) return Parsed::need_more;
+      const auto length = static_cast<std::int32_t>(load_be32(window.data() + at));
+      at += 4;
+      if (length < 0) {
+        fields[i] = Field::null(columns[i].type, Format::binary, columns[i].name, settings.get());
+        continue;
+      }
+      if (window.size() - at < static_cast<std::size_t>(length)) return Parsed::need_more;
+      fields[i] = Field(window.data() + at, static_cast<std::size_t>(length), columns[i].type, Format::binary,
+                        columns[i].name, settings.get());
+      at += static_cast<std::size_t>(length);
+    }
+    window.remove_prefix(at);
+    ++stats.rows;
+    return Parsed::row;
+  }
+
+  // Keeps the incomplete rest of the window (the next message frees the current one) and appends the
+  // next message; false at the end of the data (malformed when a row or the trailer is missing).
+  bool read_more() {
+    std::string rest(window);
+    pending.swap(rest);
+    const auto got = next_message();
+    if (!got) {
+      if (!pending.empty() || !trailer_read) throw malformed();
+      return false;
+    }
+    if (pending.empty()) {
+      window = *got;
+    } else {
+      pending.append(*got);
+      window = pending;
+    }
+    stats.peak_buffered_bytes = std::max(stats.peak_buffered_bytes, window.size());
+    return true;
+  }
 
   // Binary rows
   std::vector<std::string> names;
@@ -354,6 +409,20 @@ class CopyReaderImpl::State {
   bool trailer_read = false;
 
  private:
+  static InterfaceError malformed() { return InterfaceError("malformed binary COPY data from the server"); }
+
+  // The signature, flags and header extension.
+  Parsed parse_header() {
+    constexpr std::size_t fixed = 19;  // signature (11), flags (4), extension length (4)
+    if (window.size() < fixed) return Parsed::need_more;
+    if (window.substr(0, binary_signature.size()) != binary_signature) throw malformed();
+    const std::uint32_t extension = load_be32(window.data() + 15);
+    if (window.size() - fixed < extension) return Parsed::need_more;
+    window.remove_prefix(fixed + extension);
+    header_read = true;
+    return Parsed::header;
+  }
+
   void release_message() noexcept {
     if (message != nullptr) PQfreemem(std::exchange(message, nullptr));
   }
@@ -373,7 +442,8 @@ class CopyReaderImpl::State {
         BulkAccess::mark_broken(conn, diagnostics->message_primary);
         active = false;
         token.release();
-        throw ConnectionLost("connection lost during COPY: " + diagnostics->message_primary, std::move(diagnostics));
+        const std::string message = "connection lost during COPY: " + diagnostics->message_primary;  // before the move
+        throw ConnectionLost(message, std::move(diagnostics));
       }
       wait();
     }
@@ -424,84 +494,15 @@ const CopyStats& CopyReaderImpl::stats() const noexcept { return state_->stats; 
 
 const Field* CopyReaderImpl::next() {
   State& s = *state_;
-  const auto malformed = [] { return InterfaceError("malformed binary COPY data from the server"); };
   for (;;) {
     if (s.trailer_read) {
       while (s.next_message()) {
       }
       return nullptr;
     }
-    // Parse one row from the window if it is all there.
-    const std::string_view data = s.window;
-    std::size_t at = 0;
-    const auto have = [&](std::size_t n) { return data.size() - at >= n; };
-    bool complete = true;
-    if (!s.header_read) {
-      if (!have(19)) {
-        complete = false;
-      } else {
-        if (data.substr(0, binary_signature.size()) != binary_signature) throw malformed();
-        const std::uint32_t extension = load_be32(data.data() + 15);
-        if (!have(19 + extension)) {
-          complete = false;
-        } else {
-          at = 19 + extension;
-          s.header_read = true;
-          s.window.remove_prefix(at);
-          continue;
-        }
-      }
-    } else if (have(2)) {
-      const auto count = static_cast<std::int16_t>(load_be16(data.data()));
-      at = 2;
-      if (count == -1) {
-        s.trailer_read = true;
-        s.window.remove_prefix(at);
-        continue;
-      }
-      if (static_cast<std::size_t>(count) != s.columns.size()) throw malformed();
-      for (std::size_t i = 0; i < s.columns.size() && complete; ++i) {
-        if (!have(4)) {
-          complete = false;
-          break;
-        }
-        const auto length = static_cast<std::int32_t>(load_be32(data.data() + at));
-        at += 4;
-        if (length < 0) {
-          s.fields[i] = Field::null(s.columns[i].type, Format::binary, s.columns[i].name, s.settings.get());
-          continue;
-        }
-        if (!have(static_cast<std::size_t>(length))) {
-          complete = false;
-          break;
-        }
-        s.fields[i] = Field(data.data() + at, static_cast<std::size_t>(length), s.columns[i].type, Format::binary,
-                            s.columns[i].name, s.settings.get());
-        at += static_cast<std::size_t>(length);
-      }
-      if (complete) {
-        s.window.remove_prefix(at);
-        ++s.stats.rows;
-        return s.fields.data();
-      }
-    } else {
-      complete = false;
-    }
-    // Need more bytes: keep the incomplete rest (the next message frees the current one), then read on.
-    std::string rest(s.window);
-    s.pending.swap(rest);
-    const auto message = s.next_message();
-    if (!message) {
-      if (!s.pending.empty() || !s.trailer_read) throw malformed();
-      return nullptr;
-    }
-    if (s.pending.empty()) {
-      s.window = *message;
-    } else {
-      s.pending.append(*message);
-      s.window = s.pending;
-    }
-    s.stats.peak_buffered_bytes = std::max(s.stats.peak_buffered_bytes, s.window.size());
+    const auto parsed = s.parse_window();
+    if (parsed == State::Parsed::row) return s.fields.data();
+    if (parsed == State::Parsed::need_more && !s.read_more()) return nullptr;
   }
 }
 

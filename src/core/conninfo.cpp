@@ -154,7 +154,7 @@ std::string redact(std::string_view message, const std::vector<std::string>& sec
 namespace {
 
 bool sets(const PQconninfoOption* parsed, std::string_view keyword) {
-  for (auto* option = parsed; option->keyword != nullptr; ++option) {
+  for (const auto* option = parsed; option->keyword != nullptr; ++option) {
     if (keyword == option->keyword && option->val != nullptr && *option->val != '\0') return true;
   }
   return false;
@@ -166,7 +166,7 @@ std::string describe_target(const ConnectOptions& options, const PQconninfoOptio
   if (parsed == nullptr) return std::string(unparsable_conninfo);
   const auto value = [&](std::string_view keyword, const std::string& override_value) -> std::string {
     if (!override_value.empty()) return override_value;
-    for (auto* option = parsed; option->keyword != nullptr; ++option) {
+    for (const auto* option = parsed; option->keyword != nullptr; ++option) {
       if (keyword == option->keyword && option->val != nullptr) return option->val;
     }
     return {};

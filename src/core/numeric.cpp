@@ -236,6 +236,29 @@ void encode_numeric(const Decimal& value, std::string& out) {
   for (std::size_t i = begin; i < end; ++i) append_be16(out, groups[i]);
 }
 
+namespace {
+
+// The fixed part of a binary numeric, as numeric_send writes it.
+struct NumericHeader {
+  std::uint16_t ndigits;  // unsigned: the largest numerics have more than 32767 base-10000 digits
+  std::int16_t weight;
+  std::uint16_t sign;
+  std::uint16_t dscale;
+};
+
+NumericHeader numeric_header(const Field& field) {
+  const char* p = field.data();
+  if (field.size() < 8) field.fail("pgkit::Decimal", "truncated binary numeric");
+  const NumericHeader header{load_be16(p), static_cast<std::int16_t>(load_be16(p + 2)), load_be16(p + 4),
+                             load_be16(p + 6)};
+  if (field.size() != 8 + 2 * static_cast<std::size_t>(header.ndigits)) {
+    field.fail("pgkit::Decimal", "malformed binary numeric");
+  }
+  return header;
+}
+
+}  // namespace
+
 Decimal decode_numeric(const Field& field) {
   if (!field.is_binary()) {
     // The server's own numeric output is canonical already: no need to parse it again.
@@ -260,16 +283,7 @@ Decimal decode_numeric(const Field& field) {
                                     std::numeric_limits<std::int64_t>::max(), "pgkit::Decimal"));
     default: field.fail("pgkit::Decimal", "it is not numeric or an integer type");
   }
-  const char* p = field.data();
-  if (field.size() < 8) field.fail("pgkit::Decimal", "truncated binary numeric");
-  // Unsigned, as numeric_send writes it: the largest numerics have more than 32767 base-10000 digits.
-  const std::uint16_t ndigits = load_be16(p);
-  const auto weight = static_cast<std::int16_t>(load_be16(p + 2));
-  const std::uint16_t sign = load_be16(p + 4);
-  const std::uint16_t dscale = load_be16(p + 6);
-  if (field.size() != 8 + 2 * static_cast<std::size_t>(ndigits)) {
-    field.fail("pgkit::Decimal", "malformed binary numeric");
-  }
+  const auto [ndigits, weight, sign, dscale] = numeric_header(field);
   if (sign == sign_nan) return Decimal::nan();
   if (sign == sign_plus_infinity) return Decimal::infinity();
   if (sign == sign_minus_infinity) return Decimal::infinity(true);
@@ -277,7 +291,7 @@ Decimal decode_numeric(const Field& field) {
     field.fail("pgkit::Decimal", "malformed binary numeric");
   }
   // One pass into a buffer: this runs for every numeric of every row read, so no per-character appends.
-  const auto* digits = reinterpret_cast<const unsigned char*>(p + 8);
+  const auto* digits = reinterpret_cast<const unsigned char*>(field.data() + 8);
   const auto digit = [&](long index) -> unsigned {
     if (index < 0 || index >= ndigits) return 0;
     return (static_cast<unsigned>(digits[2 * index]) << 8) | digits[2 * index + 1];
@@ -315,7 +329,8 @@ Decimal decode_numeric(const Field& field) {
   if (dscale > 0) {
     *out++ = '.';
     char* const fraction = out;
-    for (long index = weight + 1; out - fraction < dscale; ++index) put4(digit(index));
+    const long groups = (dscale + 3) / 4;  // of four digits each; the last one is cut to dscale below
+    for (long group = 0; group < groups; ++group) put4(digit(weight + 1 + group));
     out = fraction + dscale;
   }
   const bool negative = sign == sign_negative && nonzero;

@@ -21,12 +21,12 @@ bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' |
 bool skip_quoted(std::string_view sql, std::size_t& i, char quote, bool escapes) {
   ++i;
   while (i < sql.size()) {
-    if (escapes && sql[i] == '\\') {
-      i += 2;
+    const bool escaped = escapes && sql[i] == '\\';
+    const bool doubled = sql[i] == quote && i + 1 < sql.size() && sql[i + 1] == quote;
+    if (escaped || doubled) {
+      i += 2;  // the byte escaped, or the quote doubled, stands for itself
     } else if (sql[i] != quote) {
       ++i;
-    } else if (i + 1 < sql.size() && sql[i + 1] == quote) {
-      i += 2;
     } else {
       ++i;
       return true;
@@ -34,6 +34,60 @@ bool skip_quoted(std::string_view sql, std::size_t& i, char quote, bool escapes)
   }
   i = sql.size();
   return false;
+}
+
+// Moves `i` from "/*" past the matching "*/"; PostgreSQL's block comments nest. False when the text
+// ends first.
+bool skip_block_comment(std::string_view sql, std::size_t& i) {
+  const std::size_t n = sql.size();
+  int depth = 1;
+  i += 2;
+  while (i < n && depth > 0) {
+    if (sql[i] == '/' && i + 1 < n && sql[i + 1] == '*') {
+      ++depth;
+      i += 2;
+    } else if (sql[i] == '*' && i + 1 < n && sql[i + 1] == '/') {
+      --depth;
+      i += 2;
+    } else {
+      ++i;
+    }
+  }
+  return depth == 0;
+}
+
+// At a '$': a placeholder $n (noted in `scan`), a dollar-quoted string $tag$ ... $tag$ (skipped; the
+// tag may be empty), or a lone '$'. Moves `i` past it.
+void scan_dollar(std::string_view sql, std::size_t& i, SqlScan& scan) {
+  const std::size_t n = sql.size();
+  if (i + 1 < n && is_digit(sql[i + 1])) {
+    std::size_t j = i + 1;
+    long value = 0;
+    while (j < n && is_digit(sql[j])) {
+      if (value < std::numeric_limits<int>::max() / 10) value = value * 10 + (sql[j] - '0');
+      ++j;
+    }
+    if (value > scan.highest_placeholder) scan.highest_placeholder = static_cast<int>(value);
+    i = j;
+    return;
+  }
+  std::size_t j = i + 1;
+  if (j < n && is_ident_start(sql[j])) {
+    ++j;
+    while (j < n && is_ident_char(sql[j]) && sql[j] != '$') ++j;
+  }
+  if (j >= n || sql[j] != '$') {
+    ++i;
+    return;
+  }
+  const std::string_view tag = sql.substr(i, j - i + 1);
+  const auto close = sql.find(tag, j + 1);
+  if (close == std::string_view::npos) {
+    scan.unterminated = true;
+    i = n;
+  } else {
+    i = close + tag.size();
+  }
 }
 
 }  // namespace
@@ -54,20 +108,7 @@ SqlScan scan_sql(std::string_view sql) noexcept {
       continue;
     }
     if (c == '/' && i + 1 < n && sql[i + 1] == '*') {
-      int depth = 1;  // PostgreSQL's block comments nest
-      i += 2;
-      while (i < n && depth > 0) {
-        if (sql[i] == '/' && i + 1 < n && sql[i + 1] == '*') {
-          ++depth;
-          i += 2;
-        } else if (sql[i] == '*' && i + 1 < n && sql[i + 1] == '/') {
-          --depth;
-          i += 2;
-        } else {
-          ++i;
-        }
-      }
-      scan.unterminated = scan.unterminated || depth > 0;
+      scan.unterminated = !skip_block_comment(sql, i) || scan.unterminated;
       continue;
     }
     if (after_semicolon && c != ';') scan.several_statements = true;
@@ -87,35 +128,7 @@ SqlScan scan_sql(std::string_view sql) noexcept {
       continue;
     }
     if (c == '$') {
-      if (i + 1 < n && is_digit(sql[i + 1])) {
-        std::size_t j = i + 1;
-        long value = 0;
-        while (j < n && is_digit(sql[j])) {
-          if (value < std::numeric_limits<int>::max() / 10) value = value * 10 + (sql[j] - '0');
-          ++j;
-        }
-        if (value > scan.highest_placeholder) scan.highest_placeholder = static_cast<int>(value);
-        i = j;
-        continue;
-      }
-      // $tag$ ... $tag$ (the tag may be empty).
-      std::size_t j = i + 1;
-      if (j < n && is_ident_start(sql[j])) {
-        ++j;
-        while (j < n && is_ident_char(sql[j]) && sql[j] != '$') ++j;
-      }
-      if (j < n && sql[j] == '$') {
-        const std::string_view tag = sql.substr(i, j - i + 1);
-        const auto close = sql.find(tag, j + 1);
-        if (close == std::string_view::npos) {
-          scan.unterminated = true;
-          i = n;
-        } else {
-          i = close + tag.size();
-        }
-        continue;
-      }
-      ++i;
+      scan_dollar(sql, i, scan);
       continue;
     }
     if (is_ident_start(c)) {

@@ -10,7 +10,7 @@
 #include <libpq-fe.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <signal.h>
+#include <csignal>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>

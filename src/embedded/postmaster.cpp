@@ -3,7 +3,7 @@
 #include "files.hpp"
 
 #include <fmt/format.h>
-#include <signal.h>
+#include <csignal>
 #include <sys/stat.h>
 
 #include <charconv>

@@ -7,7 +7,7 @@
 #include <grp.h>
 #include <poll.h>
 #include <pwd.h>
-#include <signal.h>
+#include <csignal>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -28,8 +28,6 @@
 extern "C" {
 #include <sys/pidfd.h>
 }
-
-extern char** environ;
 
 namespace pgkit::embedded::detail {
 namespace {

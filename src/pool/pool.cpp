@@ -167,10 +167,7 @@ PoolEntry* PoolCore::acquire(std::chrono::milliseconds timeout, const std::sourc
     if (entry != nullptr) {
       ++in_use_;
       entry->borrowed = true;
-      entry->borrowed_at = start;
-      entry->borrowed_from = where;
-      entry->leak_reported = false;
-      ++counters_.acquired;
+      lent(entry, start, where);
       ++wait_counts_[0];
       if (ahead_of_waiters) {
         ++counters_.served_ahead;
@@ -224,14 +221,17 @@ PoolEntry* PoolCore::acquire(std::chrono::milliseconds timeout, const std::sourc
     record_wait(Clock::now() - start);
     throw_timeout(timeout);
   }
-  PoolEntry* entry = waiter.entry;
   const auto now = Clock::now();
+  lent(waiter.entry, now, where);
+  record_wait(now - start);
+  return waiter.entry;
+}
+
+void PoolCore::lent(PoolEntry* entry, Clock::time_point now, const std::source_location& where) noexcept {
   entry->borrowed_at = now;
   entry->borrowed_from = where;
   entry->leak_reported = false;
   ++counters_.acquired;
-  record_wait(now - start);
-  return entry;
 }
 
 void PoolCore::throw_timeout(std::chrono::milliseconds timeout) const {
@@ -330,11 +330,10 @@ bool PoolCore::reports_read_only(const Connection& conn) noexcept {
 }
 
 bool PoolCore::reported_changed(const PoolEntry& entry) noexcept {
-  for (const auto& [name, value] : entry.reported) {
-    const char* now = PoolAccess::reported_setting(entry.conn, name);
-    if (value != (now != nullptr ? now : "")) return true;
-  }
-  return false;
+  return std::ranges::any_of(entry.reported, [&](const auto& setting) {
+    const char* now = PoolAccess::reported_setting(entry.conn, setting.first);
+    return setting.second != (now != nullptr ? now : "");
+  });
 }
 
 void PoolCore::give_back(PoolEntry* entry, bool discard) noexcept {
@@ -464,40 +463,43 @@ bool PoolCore::open_one(std::unique_lock<std::mutex>& lock) {
   return true;
 }
 
+std::vector<std::unique_ptr<PoolEntry>> PoolCore::take_unwanted_idle(Clock::time_point now) {
+  std::vector<std::unique_ptr<PoolEntry>> doomed;
+  for (std::size_t i = 0; i < idle_.size();) {
+    PoolEntry* entry = idle_[i];
+    const bool idle_too_long = options_.idle_timeout.count() > 0 && entries_.size() > options_.min_size &&
+                               now - entry->idle_since >= options_.idle_timeout;
+    const bool dead = sweep_idle_ && !socket_alive(*entry);
+    if (dead) ++counters_.connections_broken;
+    if (dead || idle_too_long || expired(*entry, now) || entry->generation != generation_) {
+      doomed.push_back(remove(entry));
+    } else {
+      ++i;
+    }
+  }
+  sweep_idle_ = false;
+  return doomed;
+}
+
+void PoolCore::report_leaks(Clock::time_point now) {
+  if (options_.leak_threshold.count() == 0) return;
+  for (const auto& entry : entries_) {
+    if (entry->borrowed && !entry->leak_reported && now - entry->borrowed_at >= options_.leak_threshold) {
+      entry->leak_reported = true;
+      ++counters_.leaks_reported;
+      log_->warn("pool {}: a connection has been held for {:.1f} s (leak threshold {} ms); borrowed at {}",
+                 options_.name, seconds(now - entry->borrowed_at), options_.leak_threshold.count(),
+                 where_text(entry->borrowed_from));
+    }
+  }
+}
+
 void PoolCore::maintain() {
   std::unique_lock lock(mutex_);
   while (!stopping_) {
     auto now = Clock::now();
-    std::vector<std::unique_ptr<PoolEntry>> doomed;
-
-    // Idle connections: the dead (after a broken one came back), the expired, the superseded, and the
-    // oldest idle ones above min_size.
-    for (std::size_t i = 0; i < idle_.size();) {
-      PoolEntry* entry = idle_[i];
-      const bool idle_too_long = options_.idle_timeout.count() > 0 && entries_.size() > options_.min_size &&
-                                 now - entry->idle_since >= options_.idle_timeout;
-      const bool dead = sweep_idle_ && !socket_alive(*entry);
-      if (dead) ++counters_.connections_broken;
-      if (dead || idle_too_long || expired(*entry, now) || entry->generation != generation_) {
-        doomed.push_back(remove(entry));
-      } else {
-        ++i;
-      }
-    }
-    sweep_idle_ = false;
-
-    if (options_.leak_threshold.count() > 0) {
-      for (const auto& entry : entries_) {
-        if (entry->borrowed && !entry->leak_reported && now - entry->borrowed_at >= options_.leak_threshold) {
-          entry->leak_reported = true;
-          ++counters_.leaks_reported;
-          log_->warn("pool {}: a connection has been held for {:.1f} s (leak threshold {} ms); borrowed at {}",
-                     options_.name, seconds(now - entry->borrowed_at), options_.leak_threshold.count(),
-                     where_text(entry->borrowed_from));
-        }
-      }
-    }
-
+    auto doomed = take_unwanted_idle(now);
+    report_leaks(now);
     if (!doomed.empty()) {
       lock.unlock();
       doomed.clear();

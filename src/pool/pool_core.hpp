@@ -75,7 +75,15 @@ class PoolCore : public std::enable_shared_from_this<PoolCore> {
   [[nodiscard]] bool first_waiter_owed(Clock::time_point now) const noexcept {
     return options_.fairness == Fairness::fifo || now - waiters_.front()->since >= options_.fairness_bound;
   }
+  // The bookkeeping of a connection lent at `now` to the borrower at `where`. Lock held.
+  void lent(PoolEntry* entry, Clock::time_point now, const std::source_location& where) noexcept;
   void maintain();
+  // Takes out of the pool the idle connections it no longer wants: the dead (looked at after a broken
+  // one came back), the expired, the superseded, and the oldest idle ones above min_size. The caller
+  // destroys them after unlocking. Lock held.
+  std::vector<std::unique_ptr<PoolEntry>> take_unwanted_idle(Clock::time_point now);
+  // Logs, once each, connections borrowed for longer than leak_threshold. Lock held.
+  void report_leaks(Clock::time_point now);
   bool open_one(std::unique_lock<std::mutex>& lock);
   std::unique_ptr<PoolEntry> connect();
   // Lends `entry` to the first waiter, or makes it idle. Lock held.

@@ -5,7 +5,7 @@
 #include <pgkit/connection.hpp>
 #include <pgkit/embedded.hpp>
 
-#include <signal.h>
+#include <csignal>
 #include <sys/types.h>
 
 #include <gmock/gmock.h>

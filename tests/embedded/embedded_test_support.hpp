@@ -10,7 +10,7 @@
 #include <gtest/gtest.h>
 #include <libpq-fe.h>
 #include <pwd.h>
-#include <signal.h>
+#include <csignal>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/wait.h>

@@ -8,7 +8,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
-#include <signal.h>
+#include <csignal>
 
 #include <algorithm>
 #include <array>

@@ -11,7 +11,7 @@
 
 #include <dirent.h>
 #include <gtest/gtest.h>
-#include <signal.h>
+#include <csignal>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/ostream_sink.h>
 #include <sys/types.h>
