@@ -1,6 +1,7 @@
 // The seed's products table: insert with RETURNING, several rows in a transaction, query into a
 // struct, update, delete.
 #include <pgkit/connection.hpp>
+#include <pgkit/describe.hpp>  // reading described structs and enums
 #include <pgkit/transaction.hpp>
 
 #include <boost/describe/class.hpp>

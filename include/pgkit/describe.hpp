@@ -5,6 +5,7 @@
 //    (row.as<Product>(), result.as_vector<Product>()).
 #pragma once
 
+#include <pgkit/result.hpp>
 #include <pgkit/types.hpp>
 
 #include <boost/describe/enumerators.hpp>
@@ -107,5 +108,31 @@ struct Type<E> {
     return result;
   }
 };
+
+namespace detail {
+
+// A described struct read from a row by column names (row.as<T>(), result.as_vector<T>()).
+template <described_struct T>
+  requires(!is_tuple<T>::value)
+struct RowReader<T> : ReaderBase<T, boost::mp11::mp_size<described_fields<T>>::value> {
+  explicit RowReader(Columns columns) {
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<described_fields<T>>(
+        [&](auto member) { this->columns_[i++] = column_index(columns, member.name); });
+  }
+  explicit RowReader(const ResultData& data) : RowReader(columns_of(data)) {}
+  template <std::size_t N>
+  T make(const std::array<Field, N>& fields) const {
+    T value{};
+    std::size_t i = 0;
+    boost::mp11::mp_for_each<described_fields<T>>([&](auto member) {
+      using Member = std::remove_cvref_t<decltype(value.*member.pointer)>;
+      value.*member.pointer = fields[i++].template as<Member>();
+    });
+    return value;
+  }
+};
+
+}  // namespace detail
 
 }  // namespace pgkit

@@ -3,10 +3,9 @@
 //   auto result = conn.exec("SELECT id, name FROM products WHERE price > $1", 50);
 //   for (const auto& row : result) fmt::print("{} {}\n", row["id"].as<int>(), row[1].as<std::string>());
 //   auto [id, name] = result.one().as<int, std::string>();
-//   std::vector<Product> products = result.as_vector<Product>();  // Product described with Boost.Describe
+//   std::vector<Product> products = result.as_vector<Product>();  // described: #include <pgkit/describe.hpp>
 #pragma once
 
-#include <pgkit/describe.hpp>
 #include <pgkit/types.hpp>
 
 #include <array>
@@ -199,27 +198,6 @@ struct RowReader<std::tuple<Ts...>> : ReaderBase<std::tuple<Ts...>, sizeof...(Ts
     return [&]<std::size_t... I>(std::index_sequence<I...>) {
       return std::tuple<Ts...>(fields[I].template as<Ts>()...);
     }(std::index_sequence_for<Ts...>{});
-  }
-};
-
-template <described_struct T>
-  requires(!is_tuple<T>::value)
-struct RowReader<T> : ReaderBase<T, boost::mp11::mp_size<described_fields<T>>::value> {
-  explicit RowReader(Columns columns) {
-    std::size_t i = 0;
-    boost::mp11::mp_for_each<described_fields<T>>(
-        [&](auto member) { this->columns_[i++] = column_index(columns, member.name); });
-  }
-  explicit RowReader(const ResultData& data) : RowReader(columns_of(data)) {}
-  template <std::size_t N>
-  T make(const std::array<Field, N>& fields) const {
-    T value{};
-    std::size_t i = 0;
-    boost::mp11::mp_for_each<described_fields<T>>([&](auto member) {
-      using Member = std::remove_cvref_t<decltype(value.*member.pointer)>;
-      value.*member.pointer = fields[i++].template as<Member>();
-    });
-    return value;
   }
 };
 

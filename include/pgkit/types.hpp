@@ -93,7 +93,8 @@ inline constexpr bool dependent_false = false;
 template <class T, class Enable = void>
 struct Type {
   static_assert(detail::dependent_false<T>,
-                "pgkit::Type<T> is not specialised for this type. Include <pgkit/json.hpp> for nlohmann::json; "
+                "pgkit::Type<T> is not specialised for this type. Include <pgkit/json.hpp> for nlohmann::json, "
+                "<pgkit/describe.hpp> for enums and structs described with Boost.Describe; "
                 "for your own types derive Type<T> from pgkit::Via<T, Wire> (docs/driver.md, 'Your own types').");
 };
 

@@ -1,4 +1,5 @@
 // The seed's first part: connecting, CRUD on products, safe dynamic SQL, JSON, errors by SQLSTATE.
+#include <pgkit/describe.hpp>
 #include <pgkit/json.hpp>
 #include <pgkit/sql.hpp>
 #include <pgkit/transaction.hpp>
