@@ -167,11 +167,12 @@ void abandon_a_stream_on_a_frozen_server_process(pgkit::Connection& conn, long l
 }
 
 TEST_F(ConnectionServer, RowStreamDestructorOnAFrozenServerProcessDoesNotHang) {
+  // Bounds well above the grace periods (a hang would be forever): CI machines run the suite on two busy cores.
   auto timed = connect_with_timeout(cluster().uri(), 300ms);
-  abandon_a_stream_on_a_frozen_server_process(timed, 3000);
+  abandon_a_stream_on_a_frozen_server_process(timed, 8000);
   // Without a timeout the server gets the longest grace period, 1 s.
   auto untimed = connect_with_timeout(cluster().uri(), std::nullopt);
-  abandon_a_stream_on_a_frozen_server_process(untimed, 4000);
+  abandon_a_stream_on_a_frozen_server_process(untimed, 8000);
 }
 
 TEST_F(ConnectionServer, KilledServerProcessLosesItsConnectionAndCrashesTheOthers) {
