@@ -5,12 +5,15 @@
 #include "support/round_trip.hpp"
 #include "support/test_server.hpp"
 
+#include <gtest/gtest-spi.h>
+
 #include <pgkit/datetime.hpp>
 #include <pgkit/json.hpp>
 #include <pgkit/numeric.hpp>
 #include <pgkit/uuid.hpp>
 
 #include <chrono>
+#include <functional>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -93,74 +96,127 @@ TEST_F(RoundTrip, Uuid) {
                                    Uuid::parse("a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11")});
 }
 
-TEST_F(RoundTrip, Date) {
+std::vector<std::chrono::sys_days> date_values() {
   using namespace std::chrono;
-  const std::vector<sys_days> values{
-      sys_days{1970y / 1 / 1},  sys_days{2000y / 1 / 1},    sys_days{2000y / 2 / 29},
-      sys_days{1999y / 12 / 31}, sys_days{1y / 1 / 1},       sys_days{0y / 12 / 31},  // 1 BC
-      sys_days{-4713y / 11 / 24},                                                    // the first date: 4714-11-24 BC
-      sys_days{9999y / 12 / 31}, sys_days{10000y / 1 / 1}, sys_days{32767y / 12 / 31}};
   // 'infinity' is not a sys_days: reading it is a ConversionError (datetime.hpp), so it is not sent.
-  run<sys_days>({.sql_type = "date"}, values);
+  return {sys_days{1970y / 1 / 1},   sys_days{2000y / 1 / 1},  sys_days{2000y / 2 / 29},
+          sys_days{1999y / 12 / 31}, sys_days{1y / 1 / 1},     sys_days{0y / 12 / 31},  // 1 BC
+          sys_days{-4713y / 11 / 24},                                                 // the first: 4714-11-24 BC
+          sys_days{9999y / 12 / 31}, sys_days{10000y / 1 / 1}, sys_days{32767y / 12 / 31}};
 }
 
-TEST_F(RoundTrip, Timestamptz) {
+using Timestamptz = std::chrono::sys_time<std::chrono::microseconds>;
+std::vector<Timestamptz> timestamptz_values() {
   using namespace std::chrono;
-  using T = sys_time<microseconds>;
+  using T = Timestamptz;
   const T epoch{};
-  const std::vector<T> values{epoch,
-                              epoch + 1us,
-                              epoch - 1us,
-                              T{sys_days{2000y / 1 / 1}},
-                              T{sys_days{2000y / 1 / 1}} - 1us,
-                              T{sys_days{2024y / 2 / 29}} + 23h + 59min + 59s + 999999us,
-                              T{sys_days{1y / 1 / 1}},
-                              T{sys_days{-4713y / 11 / 24}},  // 4714-11-24 BC, the first
-                              T{sys_days{9999y / 12 / 31}} + 86399999999us,
-                              T{sys_days{294276y / 12 / 31}} + 86399999999us,  // the last
-                              T::max(),                                         // infinity
-                              T::min()};                                        // -infinity
-  run<T>({.sql_type = "timestamptz"}, values);
+  return {epoch,
+          epoch + 1us,
+          epoch - 1us,
+          T{sys_days{2000y / 1 / 1}},
+          T{sys_days{2000y / 1 / 1}} - 1us,
+          T{sys_days{2024y / 2 / 29}} + 23h + 59min + 59s + 999999us,
+          T{sys_days{2024y / 3 / 31}} + 1h + 30min,  // a DST change in Europe
+          T{sys_days{1y / 1 / 1}},
+          T{sys_days{-4713y / 11 / 24}},  // 4714-11-24 BC, the first
+          T{sys_days{9999y / 12 / 31}} + 86399999999us,
+          T{sys_days{294276y / 12 / 30}} + 86399999999us,  // near the last (a time zone east of UTC may not pass it)
+          T::max(),                                         // infinity
+          T::min()};                                        // -infinity
 }
 
-TEST_F(RoundTrip, Timestamp) {
+using Timestamp = std::chrono::local_time<std::chrono::microseconds>;
+std::vector<Timestamp> timestamp_values() {
   using namespace std::chrono;
-  using T = local_time<microseconds>;
+  using T = Timestamp;
   const T epoch{};
-  const std::vector<T> values{epoch,
-                              epoch + 1us,
-                              epoch - 1us,
-                              T{local_days{2000y / 1 / 1}} + 12h + 30min,
-                              T{local_days{1y / 1 / 1}} - 1us,  // 1 BC, the last microsecond
-                              T{local_days{-4713y / 11 / 24}},
-                              T{local_days{294276y / 12 / 31}} + 86399999999us,
-                              T::max(),
-                              T::min()};
-  run<T>({.sql_type = "timestamp"}, values);
+  return {epoch,
+          epoch + 1us,
+          epoch - 1us,
+          T{local_days{2000y / 1 / 1}} + 12h + 30min,
+          T{local_days{1y / 1 / 1}} - 1us,  // 1 BC, the last microsecond
+          T{local_days{-4713y / 11 / 24}},
+          T{local_days{294276y / 12 / 31}} + 86399999999us,
+          T::max(),
+          T::min()};
 }
 
-TEST_F(RoundTrip, Time) {
-  using T = std::chrono::hh_mm_ss<std::chrono::microseconds>;
-  run<T>({.sql_type = "time"}, {T{0us}, T{1us}, T{12h + 34min + 56s + 789012us}, T{24h - 1us}, T{24h}});
-}
+using Time = std::chrono::hh_mm_ss<std::chrono::microseconds>;
+std::vector<Time> time_values() { return {Time{0us}, Time{1us}, Time{12h + 34min + 56s + 789012us}, Time{24h - 1us}, Time{24h}}; }
 
-TEST_F(RoundTrip, TimeTz) {
+std::vector<pgkit::TimeTz> timetz_values() {
   using pgkit::TimeTz;
   const auto last_offset = 15h + 59min + 59s;
-  run<TimeTz>({.sql_type = "timetz"}, {TimeTz{0us, 0s}, TimeTz{12h + 1us, 5h + 45min}, TimeTz{24h, 14h},
-                                       TimeTz{24h - 1us, last_offset}, TimeTz{0us, -last_offset},
-                                       TimeTz{1h, -(3h + 30min)}, TimeTz{23h, 1s}});
+  return {TimeTz{0us, 0s},           TimeTz{12h + 1us, 5h + 45min}, TimeTz{24h, 14h},        TimeTz{24h - 1us, last_offset},
+          TimeTz{0us, -last_offset}, TimeTz{1h, -(3h + 30min)},     TimeTz{23h, 1s}};
 }
 
-TEST_F(RoundTrip, Interval) {
+std::vector<pgkit::Interval> interval_values() {
   using pgkit::Interval;
   constexpr auto max32 = std::numeric_limits<std::int32_t>::max();
   constexpr auto min32 = std::numeric_limits<std::int32_t>::min();
-  run<Interval>({.sql_type = "interval"},
-                {Interval{}, Interval{1, 2, 3}, Interval{-1, -2, -3}, Interval{14, 0, 0}, Interval{-14, 3, -1},
-                 Interval{0, 0, 86'400'000'000}, Interval{0, 0, -1}, Interval{1, -1, 1},
-                 Interval{max32, max32, std::numeric_limits<std::int64_t>::max()},
-                 Interval{min32 + 1, min32 + 1, std::numeric_limits<std::int64_t>::min() + 1}});
+  return {Interval{}, Interval{1, 2, 3}, Interval{-1, -2, -3}, Interval{14, 0, 0}, Interval{-14, 3, -1},
+          Interval{0, 0, 86'400'000'000}, Interval{0, 0, -1}, Interval{1, -1, 1}, Interval{0, 0, 1'500'000},
+          Interval{max32, max32, std::numeric_limits<std::int64_t>::max()},
+          Interval{min32 + 1, min32 + 1, std::numeric_limits<std::int64_t>::min() + 1}};
+}
+
+TEST_F(RoundTrip, Date) { run({.sql_type = "date"}, date_values()); }
+TEST_F(RoundTrip, Timestamptz) { run({.sql_type = "timestamptz"}, timestamptz_values()); }
+TEST_F(RoundTrip, Timestamp) { run({.sql_type = "timestamp"}, timestamp_values()); }
+TEST_F(RoundTrip, Time) { run({.sql_type = "time"}, time_values()); }
+TEST_F(RoundTrip, TimeTz) { run({.sql_type = "timetz"}, timetz_values()); }
+TEST_F(RoundTrip, Interval) { run({.sql_type = "interval"}, interval_values()); }
+
+// The same values under sessions whose text differs from the default: the described statements then
+// get text results wherever pgkit could not print the server's text, and every path must still hold.
+const char* const odd_settings[] = {
+    "SET TimeZone = 'Asia/Kathmandu'; SET DateStyle = 'SQL, DMY'; SET IntervalStyle = 'sql_standard'",
+    "SET TimeZone = 'America/St_Johns'; SET DateStyle = 'German'; SET IntervalStyle = 'iso_8601'",
+    "SET TimeZone = 'Pacific/Chatham'; SET DateStyle = 'Postgres, MDY'; SET IntervalStyle = 'postgres_verbose'",
+    "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'",
+};
+
+TEST_F(RoundTrip, DateTimesUnderEverySetting) {
+  for (const char* settings : odd_settings) {
+    SCOPED_TRACE(settings);
+    run({.sql_type = "date", .session_setup = settings}, date_values());
+    run({.sql_type = "timestamptz", .session_setup = settings}, timestamptz_values());
+    run({.sql_type = "timestamp", .session_setup = settings}, timestamp_values());
+    run({.sql_type = "time", .session_setup = settings}, time_values());
+    run({.sql_type = "timetz", .session_setup = settings}, timetz_values());
+    run({.sql_type = "interval", .session_setup = settings}, interval_values());
+  }
+}
+
+// The failures `body` reports, intercepted (they do not fail the test), one message a line.
+std::string failures_of(const std::function<void()>& body) {
+  ::testing::TestPartResultArray failures;
+  {
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+    body();
+  }
+  std::string all;
+  for (int i = 0; i < failures.size(); ++i) all += std::string(failures.GetTestPartResult(i).message()) + "\n";
+  return all;
+}
+
+// The kit itself: a value the server changes is caught on every path, and a known failure that passes fails.
+TEST_F(RoundTrip, KitCatchesAChangedValue) {
+  // varchar(2) keeps two characters of three.
+  const std::string failures = failures_of([] { run<std::string>({.sql_type = "varchar(2)"}, {"abc"}); });
+  for (const char* path : {"param_text", "param_binary", "param_cached", "array"}) {
+    EXPECT_NE(failures.find(fmt::format("varchar(2) {} value #0", path)), std::string::npos) << path << "\n" << failures;
+  }
+  EXPECT_NE(failures.find("came back as ab"), std::string::npos) << failures;
+  EXPECT_NE(failures.find("value too long"), std::string::npos) << "COPY into varchar(2)\n" << failures;
+}
+
+TEST_F(RoundTrip, KitFailsAKnownFailureThatPasses) {
+  const std::string failures = failures_of(
+      [] { run<std::int32_t>({.sql_type = "int4", .known_failures = {{Path::param_text, 0, "not a bug"}}}, {7}); });
+  EXPECT_NE(failures.find("known failure passes now (not a bug)"), std::string::npos) << failures;
 }
 
 TEST_F(RoundTrip, DurationAsInterval) {

@@ -42,6 +42,9 @@ Context::Context(const std::string& url, const Options& opts)
       prepare_conn(connect_with(url, true, 1)),
       cached_conn(connect_with(url, true, StatementCacheOptions{}.prepare_threshold)),
       table(next_table()) {
+  if (!options.session_setup.empty()) {
+    for (Connection* conn : {&text_conn, &prepare_conn, &cached_conn}) conn->execute_script(options.session_setup);
+  }
   text_conn.execute_script(fmt::format("CREATE TEMP TABLE {} (v {})", table, options.sql_type));
   // Said on every run, so that what is not tested is never silent.
   for (const Exemption& e : options.exempt) {

@@ -76,6 +76,7 @@ struct KnownFailure {
 
 struct Options {
   std::string sql_type;        // as written after `::`, e.g. "int2", "bit(9)", "mood"
+  std::string session_setup;   // SQL run first on every connection of the run (SET DateStyle = ...)
   std::string array_sql_type;  // empty: sql_type + "[]"
   std::vector<Exemption> exempt;
   std::vector<KnownFailure> known_failures;
@@ -196,10 +197,10 @@ void Context::check(Path path, std::size_t index, const std::string& shown, F&& 
     guarded();
     return;
   }
-  testing::TestPartResultArray failures;
+  ::testing::TestPartResultArray failures;
   {
-    testing::ScopedFakeTestPartResultReporter reporter(
-        testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
+    ::testing::ScopedFakeTestPartResultReporter reporter(
+        ::testing::ScopedFakeTestPartResultReporter::INTERCEPT_ONLY_CURRENT_THREAD, &failures);
     guarded();
   }
   if (failures.size() == 0) {
