@@ -96,8 +96,14 @@ struct Type<Array<T>> {
   static void encode(const Array<T>& value, std::string& out) {
     if constexpr (format == Format::text) {
       write_text(value, out);
-      return;
+    } else {
+      encode_binary(value, out, Type<Scalar>::oid);
     }
+  }
+
+  // The binary array form, elements of type `element` (named by the caller when the elements travel as
+  // text of no declared type: a binary COPY into text[] gives it from the column).
+  static void encode_binary(const Array<T>& value, std::string& out, Oid element_type) {
     std::vector<int> sizes;
     std::vector<int> lower_bounds;
     for (const ArrayDimension& dimension : value.dimensions()) {
@@ -108,7 +114,7 @@ struct Type<Array<T>> {
     if constexpr (detail::is_optional_v<T>) {
       for (const T& element : value.elements()) has_null = has_null || !element.has_value();
     }
-    detail::begin_binary_array(out, sizes, lower_bounds, has_null, Type<Scalar>::oid);
+    detail::begin_binary_array(out, sizes, lower_bounds, has_null, element_type);
     for (const T& element : value.elements()) {
       if constexpr (detail::is_optional_v<T>) {
         if (!element) {

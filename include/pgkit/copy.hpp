@@ -263,7 +263,9 @@ void CopyWriter::write_field(std::size_t column, const T& value) {
   } else {
     constexpr bool is_integer = detail::pg_integer<U>;
     constexpr bool is_floating = std::is_floating_point_v<U>;
-    constexpr bool is_array = detail::ArrayShape<U>::depth > 0;
+    // pgkit::Array (array.hpp) writes its own binary form, bounds included, given the element type.
+    constexpr bool is_bounded_array = requires(std::string& s) { Type<U>::encode_binary(value, s, Oid{}); };
+    constexpr bool is_array = detail::ArrayShape<U>::depth > 0 || is_bounded_array;
     const auto how = encoding(column, Type<U>::oid, Type<U>::format, is_integer, is_floating, is_array);
     const std::size_t at = out.size();
     detail::append_be32(out, 0);  // the length, patched below
@@ -278,7 +280,9 @@ void CopyWriter::write_field(std::size_t column, const T& value) {
         break;
       case detail::CopyEncoding::text_array:
         // Binary COPY takes arrays only in binary form: the elements' text is their binary form.
-        if constexpr (is_array) {
+        if constexpr (is_bounded_array) {
+          Type<U>::encode_binary(value, out, detail::copy_text_array_element(column_types_[column]));
+        } else if constexpr (is_array) {
           std::vector<int> dims;
           bool has_null = false;
           detail::measure_array(value, dims, 0, has_null);

@@ -127,6 +127,8 @@ CopyEncoding choose_copy_encoding(Oid column_type, std::string_view column, Oid 
     return refuse();
   }
   if (value_type == column_type) return CopyEncoding::same;
+  // bit and bit varying share their binary form; the server checks a bit(n) column's length itself.
+  if (value_type == oid::varbit && column_type == oid::bit) return CopyEncoding::same;
   return refuse();
 }
 
