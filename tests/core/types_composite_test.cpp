@@ -43,6 +43,13 @@ struct Pair {
 };
 BOOST_DESCRIBE_STRUCT(Pair, (), (a, b))
 
+struct DocItem {
+  std::string name;
+  std::optional<int> qty;
+  friend bool operator==(const DocItem&, const DocItem&) = default;
+};
+BOOST_DESCRIBE_STRUCT(DocItem, (), (name, qty))
+
 enum class Mood { sad, ok, happy };
 BOOST_DESCRIBE_ENUM(Mood, sad, ok, happy)
 
@@ -172,6 +179,22 @@ TEST_F(TypesComposite, ReadsArraysOfUserEnums) {
   const std::vector<Mood> moods{Mood::happy, Mood::sad, Mood::ok};
   expect_both(conn, "ARRAY['happy', 'sad', 'ok']::mood[]", moods);
   EXPECT_EQ(conn.query_value<std::vector<Mood>>("SELECT $1::mood[]", moods), moods);
+}
+
+// The example of docs/driver.md, "Types the server defines at run time".
+TEST_F(TypesComposite, DocumentedExampleRuns) {
+  using test_composites::DocItem;
+  conn.execute_script("CREATE TYPE doc_item AS (name text, qty int); CREATE TABLE carts (items doc_item[])");
+  pgkit::check_composite<DocItem>(conn.type_info("doc_item"));
+  conn.exec("INSERT INTO carts VALUES ($1)", std::vector<DocItem>{{"pen, blue", 2}, {"", std::nullopt}});
+  const auto items = conn.query_value<std::vector<DocItem>>("SELECT items FROM carts");
+  EXPECT_EQ(items, (std::vector<DocItem>{{"pen, blue", 2}, {"", std::nullopt}}));
+  const DocItem first = conn.execute_script("SELECT items[1] FROM carts").one()[0].as<DocItem>();
+  EXPECT_EQ(first, items[0]);
+  const auto [n, s] = conn.exec("SELECT ROW(1, 'a')").one()[0].as<std::tuple<int, std::string>>();
+  EXPECT_EQ(n, 1);
+  EXPECT_EQ(s, "a");
+  conn.execute_script("DROP TABLE carts; DROP TYPE doc_item");
 }
 
 class TypesRecord : public pgkit::types_test::TypesTest {};
