@@ -17,6 +17,7 @@
 #include <pgkit/numeric.hpp>
 #include <pgkit/params.hpp>
 #include <pgkit/result.hpp>
+#include <pgkit/type_info.hpp>
 #include <pgkit/uuid.hpp>
 
 #include <chrono>
@@ -226,6 +227,16 @@ class Connection : public Executor<Connection> {
   // Forgets every automatically prepared statement, on the server too (statements made with prepare()
   // stay). In a failed transaction the server side follows once the transaction has ended.
   void clear_statement_cache();
+
+  // The type named `name` ("mood", "inventory.item", "hstore", "int4[]": anything to_regtype reads),
+  // looked up in the catalog at the first call and cached on this connection; the name is sent as a
+  // parameter, never pasted into SQL. Throws InterfaceError when no such type exists. The cache is
+  // keyed by the name as given and lives as long as this connection (a reconnect is a new
+  // Connection); clear it after ALTER TYPE, or after a change of search_path that makes a name mean
+  // another type.
+  TypeInfo type_info(std::string_view name);
+  void clear_type_cache() noexcept;
+  [[nodiscard]] std::size_t cached_type_count() const noexcept;
 
   // Rows one at a time, without holding the whole result in memory (libpq's single-row mode). The
   // connection runs nothing else until the stream is finished or destroyed.

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -98,6 +99,7 @@ struct Connection::Impl {
   std::string description;  // where it goes, password redacted
   StatementCacheOptions cache_options;
   detail::StatementCache cache;
+  std::map<std::string, TypeInfo, std::less<>> types;  // Connection::type_info's cache, by name as given
   std::uint64_t next_statement = 0;
   std::optional<std::chrono::milliseconds> query_timeout;
   Params scratch;
