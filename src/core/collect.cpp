@@ -155,8 +155,26 @@ void Connection::Impl::throw_error(const PGresult* error, const detail::Waiter& 
 void Connection::Impl::restore_client_encoding() {
   const char* asked = PQparameterStatus(conn, "client_encoding");
   const std::string name = asked != nullptr ? asked : "unknown";
-  detail::PGresultPtr reset = detail::own(PQexec(conn, "SET client_encoding TO 'UTF8'"));
-  if (PQclientEncoding(conn) != utf8_encoding) mark_broken("client_encoding could not be set back to UTF8");
+  // Within the connection's query_timeout like any statement (not PQexec, which waits without one).
+  bool restored = false;
+  if (PQsendQuery(conn, "SET client_encoding TO 'UTF8'") != 0) {
+    try {
+      detail::Waiter waiter(*this, query_timeout, "client_encoding reset");
+      for (;;) {
+        if (waiter.bounded()) {
+          while (PQisBusy(conn) != 0 && waiter.wait()) {
+          }
+        }
+        PGresult* result = PQgetResult(conn);
+        if (result == nullptr) break;
+        PQclear(result);
+      }
+      waiter.settle();
+      restored = conn != nullptr && PQclientEncoding(conn) == utf8_encoding;
+    } catch (const Error&) {  // given up: the connection is closed below
+    }
+  }
+  if (!restored) mark_broken("client_encoding could not be set back to UTF8");
   throw InterfaceError(fmt::format("a statement set client_encoding to {}; pgkit reads and writes UTF-8 only, so it "
                                    "set it back to UTF8. Convert text in SQL (convert_to, convert_from) instead",
                                    name));
