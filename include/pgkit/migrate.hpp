@@ -184,7 +184,7 @@ struct RepairReport {
 
 class Migrator {
  public:
-  Migrator(Connection& connection, const MigrationSet& set, Options options = {});
+  Migrator(Connection& connection, MigrationSet set, Options options = {});
 
   std::vector<StatusEntry> status();
   RunReport up(std::optional<std::int64_t> to = std::nullopt);  // up to and including `to`
@@ -197,7 +197,7 @@ class Migrator {
 
  private:
   Connection& conn_;
-  const MigrationSet& set_;
+  MigrationSet set_;  // a copy: a migrator made from a temporary set stays valid
   Options options_;
 };
 

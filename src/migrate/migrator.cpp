@@ -94,8 +94,8 @@ RunReport revert_all(detail::Run& run, const std::vector<const detail::HistoryRo
 
 }  // namespace
 
-Migrator::Migrator(Connection& connection, const MigrationSet& set, Options options)
-    : conn_(connection), set_(set), options_(std::move(options)) {
+Migrator::Migrator(Connection& connection, MigrationSet set, Options options)
+    : conn_(connection), set_(std::move(set)), options_(std::move(options)) {
   check_options(options_);
 }
 
