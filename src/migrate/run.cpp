@@ -35,7 +35,16 @@ std::string_view without_terminator(std::string_view text) {
 
 Run::Run(Connection& conn, const MigrationSet& set, const Options& options, bool write)
     : conn_(conn), set_(set), options_(options), dry_run_(options.dry_run || !write), history_(options) {
-  if (!dry_run_) lock_.emplace(conn_, history_, options_);
+  if (!dry_run_) {
+    lock_.emplace(conn_, history_, options_);
+    // A migrator killed mid-statement must not leave its backend (and so the lock) alive until the
+    // statement ends: the server then checks the client's socket every second (PostgreSQL 14+, Linux).
+    if (conn_.server_version() >= 140000) {
+      saved_check_interval_ =
+          conn_.query_value<std::string>("SELECT current_setting('client_connection_check_interval')");
+      conn_.exec("SELECT set_config('client_connection_check_interval', '1s', false)");
+    }
+  }
   if (!options_.target_schema.empty()) {
     if (!dry_run_) saved_search_path_ = conn_.query_value<std::string>("SELECT current_setting('search_path')");
     send(sql::SQL("SET search_path TO {}").format(sql::Identifier(options_.target_schema)).str());
@@ -52,6 +61,9 @@ Run::~Run() {
       conn_.execute_script("ROLLBACK");
     }
     if (saved_search_path_) conn_.exec("SELECT set_config('search_path', $1, false)", *saved_search_path_);
+    if (saved_check_interval_) {
+      conn_.exec("SELECT set_config('client_connection_check_interval', $1, false)", *saved_check_interval_);
+    }
   } catch (const Error&) {
     // A broken session: the server drops its settings and the lock with it.
   }

@@ -58,6 +58,7 @@ class Run {
   History history_;
   std::optional<MigrationLock> lock_;
   std::optional<std::string> saved_search_path_;
+  std::optional<std::string> saved_check_interval_;
   std::vector<HistoryRow> rows_;
   RunReport report_;
 };
