@@ -9,10 +9,18 @@ namespace {
 bool is_ident_start(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
 }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_ident_char(char c) { return is_ident_start(c) || is_digit(c) || c == '$'; }
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_ident_char(char c) {
+  return is_ident_start(c) || is_digit(c) || c == '$';
+}
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 class Lexer {
  public:
@@ -199,7 +207,9 @@ class BodyTracker {
 
 }  // namespace
 
-std::vector<Token> tokenize(std::string_view sql) { return Lexer(sql).run(); }
+std::vector<Token> tokenize(std::string_view sql) {
+  return Lexer(sql).run();
+}
 
 bool is_keyword(const Token& token, std::string_view keyword) noexcept {
   if (token.kind != TokenKind::word || token.text.size() != keyword.size()) return false;
@@ -246,7 +256,8 @@ std::vector<Statement> split_statements(std::string_view sql) {
     const Token& first = tokens[range.first];
     const Token& last = tokens[range.last];
     const std::size_t end = last.offset + last.text.size();
-    statements.push_back(Statement{.text = std::string(sql.substr(first.offset, end - first.offset)), .line = first.line});
+    statements.push_back(
+        Statement{.text = std::string(sql.substr(first.offset, end - first.offset)), .line = first.line});
   }
   return statements;
 }

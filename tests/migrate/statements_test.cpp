@@ -1,14 +1,15 @@
 // The migration statement splitter: where statements end (quotes, comments, dollar quotes, function
 // bodies) and the line each starts on; then every statement of pagila's schema, run one at a time.
 #include "migrate/statements.hpp"
+
 #include "support/test_server.hpp"
 
 #include <pgkit/connection.hpp>
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -18,8 +19,8 @@ namespace {
 
 using pgkit::migrate::detail::split_statements;
 using pgkit::migrate::detail::Statement;
-using pgkit::migrate::detail::TokenKind;
 using pgkit::migrate::detail::tokenize;
+using pgkit::migrate::detail::TokenKind;
 
 std::vector<std::string> texts(std::string_view sql) {
   std::vector<std::string> out;
@@ -60,8 +61,7 @@ TEST(SplitStatements, SemicolonsInQuotedIdentifiersDoNotSplit) {
 }
 
 TEST(SplitStatements, DollarQuotes) {
-  const std::string fn =
-      "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql";
+  const std::string fn = "CREATE FUNCTION f() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql";
   EXPECT_EQ(texts(fn + "; SELECT f()"), (Texts{fn, "SELECT f()"}));
   const std::string tagged = "DO $body$ BEGIN PERFORM '$$;'; END $body$";
   EXPECT_EQ(texts(tagged + ";SELECT 2"), (Texts{tagged, "SELECT 2"}));
@@ -165,6 +165,25 @@ TEST_F(PagilaSchema, EveryStatementRunsAlone) {
             create_tables);
   EXPECT_TRUE(conn.query_value<bool>("SELECT to_regproc('public.film_in_stock') IS NOT NULL"));
   EXPECT_TRUE(conn.query_value<bool>("SELECT to_regclass('public.rental') IS NOT NULL"));
+}
+
+// A SQL-standard body's inner semicolons, run on the server: each piece goes through the simple
+// protocol, which would run a wrongly cut piece as far as its first ';' and then fail on the rest.
+TEST_F(PagilaSchema, BeginAtomicBodiesRunWhole) {
+  const std::string sql =
+      "CREATE TABLE counters (n int);\n"
+      "CREATE FUNCTION bump(k int) RETURNS int LANGUAGE sql\nBEGIN ATOMIC\n  INSERT INTO counters VALUES (k);\n"
+      "  SELECT CASE WHEN k > 0 THEN k * 2 ELSE 0 END;\nEND;\n"
+      "CREATE PROCEDURE twice() LANGUAGE sql BEGIN ATOMIC SELECT bump(1); SELECT bump(2); END;\n"
+      "CALL twice();";
+  const auto statements = split_statements(sql);
+  ASSERT_EQ(statements.size(), 4U);
+  EXPECT_EQ((std::vector<int>{statements[0].line, statements[1].line, statements[2].line, statements[3].line}),
+            (std::vector<int>{1, 2, 7, 8}));
+  auto conn = connect();
+  for (const Statement& s : statements) conn.execute_script(s.text);
+  EXPECT_EQ(conn.query_value<std::int64_t>("SELECT sum(n) FROM counters"), 3);
+  EXPECT_EQ(conn.query_value<int>("SELECT bump(5)"), 10);
 }
 
 }  // namespace
