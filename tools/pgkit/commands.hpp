@@ -18,5 +18,6 @@ using Action = std::function<int()>;
 void add_db_command(CLI::App& app, Action& action);
 void add_demo_command(CLI::App& app, Action& action);
 void add_pool_commands(CLI::App& app, Action& action);  // pool-bench, metrics
+void add_migrate_command(CLI::App& app, Action& action);
 
 }  // namespace pgkit::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   cli::add_db_command(app, action);
   cli::add_demo_command(app, action);
   cli::add_pool_commands(app, action);
+  cli::add_migrate_command(app, action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,65 @@
+// The history table and the migration lock: the migrator's bookkeeping on the server.
+#pragma once
+
+#include <pgkit/migrate.hpp>
+#include <pgkit/sql.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pgkit::migrate::detail {
+
+struct HistoryRow {
+  std::int64_t version = 0;
+  std::string name;
+  std::string checksum;
+  std::string applied_at;
+  std::optional<std::string> down_sql;
+  bool transactional = true;
+  bool failed = false;
+  std::optional<int> failed_statement;
+  std::string error;
+};
+
+class History {
+ public:
+  explicit History(const Options& options);
+
+  [[nodiscard]] const sql::Identifier& table() const noexcept { return table_; }
+  [[nodiscard]] const std::string& qualified_name() const noexcept { return table_.str(); }
+  // The statements that create (or adopt, adding missing columns to) the table; none when it is complete.
+  std::vector<std::string> missing_ddl(Connection& conn) const;
+  // Rows by version; empty when the table does not exist.
+  std::vector<HistoryRow> read(Connection& conn) const;
+
+  // The history writes, as SQL text with the values as literals (what a dry run prints is what runs).
+  [[nodiscard]] std::string record_applied(const Migration& m, std::int64_t execution_ms) const;
+  [[nodiscard]] std::string record_failed(const Migration& m, int statement, std::string_view error) const;
+  [[nodiscard]] std::string remove(std::int64_t version) const;
+  [[nodiscard]] std::string update_checksum(const Migration& m) const;
+
+ private:
+  std::string schema_;
+  std::string name_;
+  sql::Identifier table_;
+};
+
+// A session-level advisory lock keyed by the history table's qualified name (hashtextextended on the
+// server), held from construction to destruction: not tied to a transaction, so a non-transactional
+// migration never waits on the migrator's own lock, and released by the server when the session ends.
+class MigrationLock {
+ public:
+  MigrationLock(Connection& conn, const History& history, const Options& options);
+  MigrationLock(const MigrationLock&) = delete;
+  MigrationLock& operator=(const MigrationLock&) = delete;
+  ~MigrationLock();
+
+ private:
+  [[noreturn]] void fail(const History& history, const Options& options);
+  Connection& conn_;
+  std::int64_t key_ = 0;
+};
+
+}  // namespace pgkit::migrate::detail
