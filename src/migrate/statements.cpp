@@ -181,9 +181,7 @@ class BodyTracker {
     ++words_;
     if (words_ == 2 || words_ == 4) routine_ = starts_routine();
     if (!routine_ || paren_depth != 0) return;
-    if (is_keyword(token, "begin")) {
-      ++depth_;
-    } else if (is_keyword(token, "case") && depth_ > 0) {
+    if (is_keyword(token, "begin") || (is_keyword(token, "case") && depth_ > 0)) {
       ++depth_;
     } else if (is_keyword(token, "end") && depth_ > 0) {
       --depth_;

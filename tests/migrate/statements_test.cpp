@@ -123,6 +123,7 @@ TEST(SplitStatements, UnterminatedQuoteRunsToTheEnd) {
 TEST(Tokenize, KindsAndLines) {
   const auto tokens = tokenize("ALTER TABLE \"T\" ADD c numeric(10,2) DEFAULT 1.5e-3 -- x\n/* y */ $1 E'z';");
   std::vector<TokenKind> kinds;
+  kinds.reserve(tokens.size());
   for (const auto& t : tokens) kinds.push_back(t.kind);
   using K = TokenKind;
   EXPECT_EQ(kinds, (std::vector<K>{K::word, K::word, K::quoted_identifier, K::word, K::word, K::word, K::punctuation,
