@@ -233,7 +233,7 @@ SchemasReport migrate_schemas(Pool& pool, const MigrationSet& set, const std::ve
                               const std::atomic<bool>* stop = nullptr);
 
 // The schemas (of `schemas`) whose history is not exactly the set's, applied and unchanged: one query
-// for all of them, whatever their number (plus one to see which have a history table).
+// for every 1,000 of them (plus one to see which have a history table).
 std::vector<std::string> schemas_needing_work(Connection& connection, const MigrationSet& set,
                                               const std::vector<std::string>& schemas, const Options& options);
 

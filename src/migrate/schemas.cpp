@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -47,12 +48,13 @@ std::vector<std::string> schemas_needing_work(Connection& connection, const Migr
       "SELECT coalesce(array_agg(n.nspname::text), '{}') FROM pg_class c JOIN pg_namespace n ON n.oid ="
       " c.relnamespace WHERE c.relname = $1 AND c.relkind IN ('r', 'p') AND n.nspname = ANY ($2::text[])",
       options.history_table, schemas);
+  // Every such schema's history in one statement: a UNION ALL of one aggregate per table. Batches of
+  // 1,000 bound the locks one statement takes (a table and its index each) below the server's lock table.
+  constexpr std::size_t batch = 1000;
   std::map<std::string, std::string> fingerprints;
-  if (!with_table.empty()) {
-    // Every such schema's history in one statement: a UNION ALL of one aggregate per table.
+  for (std::size_t from = 0; from < with_table.size(); from += batch) {
     std::vector<sql::Composed> parts;
-    parts.reserve(with_table.size());
-    for (std::size_t i = 0; i < with_table.size(); ++i) {
+    for (std::size_t i = from; i < std::min(with_table.size(), from + batch); ++i) {
       parts.push_back(sql::SQL("SELECT {} AS i, coalesce(string_agg(version::text || ':' || checksum || ':' || state,"
                                " ',' ORDER BY version) || ',', '') AS f FROM {}")
                           .format(sql::Literal(static_cast<std::int64_t>(i)),
