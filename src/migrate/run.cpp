@@ -170,7 +170,11 @@ void Run::run_statements(const Section& section, bool record_failure) {
     MigrationFailed::Where where{section.version, section.name, section.file, line, statement, std::move(sqlstate),
                                  std::move(message)};
     if (record_failure && section.migration != nullptr) {
-      send(history_.record_failed(*section.migration, statement, where.server_message));
+      try {
+        send(history_.record_failed(*section.migration, statement, where.server_message));
+      } catch (const Error& e) {
+        where.server_message += fmt::format(" (and the failure could not be recorded: {})", e.what());
+      }
     }
     throw MigrationFailed(fmt::format("{}:{}: migration {} ({}) {}, statement {}: {}", where.file, where.line,
                                       where.version, where.name, section.up ? "up" : "down", statement,

@@ -7,7 +7,9 @@
 
 #include <algorithm>
 #include <map>
+#include <exception>
 #include <mutex>
+#include <system_error>
 #include <thread>
 
 namespace pgkit::migrate {
@@ -94,12 +96,13 @@ SchemasReport migrate_schemas(Pool& pool, const MigrationSet& set, const std::ve
   std::mutex mutex;
   std::size_t next = 0;
   SchemasProgress counts{report.up_to_date, schemas.size()};
+  std::exception_ptr progress_failure;  // a throwing callback stops the run and is rethrown here
   const auto work = [&] {
     for (;;) {
       std::string schema;
       {
         std::lock_guard lock(mutex);
-        if (next >= todo.size() || (stop != nullptr && stop->load())) return;
+        if (next >= todo.size() || (stop != nullptr && stop->load()) || progress_failure) return;
         schema = todo[next++];
       }
       SchemaResult result = migrate_one(pool, set, schema, options);
@@ -107,12 +110,21 @@ SchemasReport migrate_schemas(Pool& pool, const MigrationSet& set, const std::ve
       ++counts.done;
       if (!result.ok) ++report.failed;
       report.results[index[schema]] = result;
-      if (progress) progress(result, counts);
+      try {
+        if (progress) progress(result, counts);
+      } catch (...) {
+        if (!progress_failure) progress_failure = std::current_exception();
+      }
     }
   };
   std::vector<std::thread> threads;
-  for (std::size_t i = 0; i < std::min(workers, todo.size()); ++i) threads.emplace_back(work);
+  try {
+    for (std::size_t i = 0; i < std::min(workers, todo.size()); ++i) threads.emplace_back(work);
+  } catch (const std::system_error&) {
+    if (threads.empty()) throw;  // no thread at all; with some, they do the work
+  }
   for (auto& thread : threads) thread.join();
+  if (progress_failure) std::rethrow_exception(progress_failure);
   report.stopped = counts.done < schemas.size();
   return report;
 }
