@@ -103,13 +103,21 @@ std::string file_text(const std::filesystem::path& file) {
   return text.str();
 }
 
-// Lint findings not accepted in the file, for the migrations given; printed as warnings.
-int warn_lint(const std::vector<const migrate::Migration*>& migrations, std::ostream& out) {
+// Whether a finding's line (in the migration's file) lies in its up section.
+bool in_up_section(const migrate::Migration& m, int line) {
+  if (m.file.empty()) return true;  // registered in code: only the up text is linted
+  const bool down_follows = m.down_sql && m.down_first_line > m.up_first_line;
+  return line >= m.up_first_line && (!down_follows || line < m.down_first_line);
+}
+
+// Lint findings not accepted in the file, for the migrations given; printed as warnings. Before `up`
+// (`up_only`), only the up sections' findings: a down section runs only on a rollback.
+int warn_lint(const std::vector<const migrate::Migration*>& migrations, std::ostream& out, bool up_only) {
   int count = 0;
   for (const auto* m : migrations) {
     const std::string text = m->file.empty() ? m->up_sql : file_text(m->file);
     for (const auto& finding : migrate::lint(text)) {
-      if (finding.accepted) continue;
+      if (finding.accepted || (up_only && !in_up_section(*m, finding.line))) continue;
       ++count;
       out << fmt::format("{}:{}: lint [{}] {}\n", m->source(), finding.line, finding.rule, finding.message);
     }
@@ -258,7 +266,7 @@ int up(const MigrateFlags& flags) {
     for (const auto& entry : migrator.status()) {
       if (entry.state == migrate::State::pending) pending.push_back(set.find(entry.version));
     }
-    warn_lint(pending, std::cerr);
+    warn_lint(pending, std::cerr, true);
   }
   print_report(migrator.up(flags.to), flags, "up");
   return exit_ok;
@@ -336,7 +344,7 @@ int lint(const MigrateFlags& flags) {
   const auto set = migrate::MigrationSet::from_directory(flags.dir);
   std::vector<const migrate::Migration*> all;
   for (const auto& m : set.migrations()) all.push_back(&m);
-  if (!flags.json) return warn_lint(all, std::cout) == 0 ? exit_ok : exit_failure;
+  if (!flags.json) return warn_lint(all, std::cout, false) == 0 ? exit_ok : exit_failure;
   int count = 0;
   for (const auto* m : all) {
     for (const auto& f : migrate::lint(file_text(m->file))) {
