@@ -20,8 +20,8 @@ void check_options(const Options& options) {
   negative("lock_timeout", options.lock_timeout);
   negative("statement_timeout", options.statement_timeout);
   // Identifier checks length and encoding once, here, rather than halfway through a run.
-  sql::Identifier(options.history_schema, options.history_table);
-  if (!options.target_schema.empty()) sql::Identifier{options.target_schema};
+  [[maybe_unused]] const sql::Identifier history(options.history_schema, options.history_table);
+  if (!options.target_schema.empty()) [[maybe_unused]] const sql::Identifier target(options.target_schema);
 }
 
 std::string blocked_by_failure(const detail::HistoryRow& row) {
@@ -117,9 +117,10 @@ std::vector<StatusEntry> Migrator::status() {
     entries[row.version] = std::move(entry);
   }
   for (const auto& m : set_.migrations()) {
-    if (entries.count(m.version) == 0) entries[m.version] = StatusEntry{m.version, m.name, State::pending, m.checksum()};
+    if (!entries.contains(m.version)) entries[m.version] = StatusEntry{m.version, m.name, State::pending, m.checksum()};
   }
   std::vector<StatusEntry> out;
+  out.reserve(entries.size());
   for (auto& [version, entry] : entries) out.push_back(std::move(entry));
   return out;
 }

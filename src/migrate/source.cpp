@@ -78,11 +78,10 @@ void check_file_name(const std::filesystem::path& file, std::int64_t& version, s
 }
 
 bool has_statements(std::string_view section) {
-  for (auto line : split_lines(section)) {
+  return std::ranges::any_of(split_lines(section), [](std::string_view line) {
     const auto text = trim(line);
-    if (!text.empty() && !text.starts_with("--")) return true;
-  }
-  return false;
+    return !text.empty() && !text.starts_with("--");
+  });
 }
 
 }  // namespace
@@ -126,10 +125,8 @@ std::string Migration::checksum() const {
 std::string Migration::source() const { return file.empty() ? std::string("<code>") : file.string(); }
 
 bool section_is_transactional(std::string_view section) {
-  for (auto line : split_lines(section)) {
-    if (trim(line) == no_transaction_directive) return false;
-  }
-  return true;
+  return std::ranges::none_of(split_lines(section),
+                              [](std::string_view line) { return trim(line) == no_transaction_directive; });
 }
 
 Migration parse_migration(const std::filesystem::path& file, std::string_view text) {
@@ -268,7 +265,7 @@ std::filesystem::path create_migration_file(const std::filesystem::path& directo
   } else {
     version = fmt::format("{:04d}", highest + 1);
   }
-  const auto path = directory / fmt::format("{}_{}.sql", version, name);
+  auto path = directory / fmt::format("{}_{}.sql", version, name);
   if (std::filesystem::exists(path)) throw SourceError(fmt::format("{}: already exists", path.string()));
   std::ofstream out(path, std::ios::binary);
   out << "-- migrate:up\n\n\n-- migrate:down\n\n";
