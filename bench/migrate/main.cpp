@@ -23,7 +23,6 @@
 #include <string>
 #include <vector>
 
-extern char** environ;
 
 namespace {
 

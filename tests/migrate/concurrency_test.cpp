@@ -7,7 +7,7 @@
 #include <pgkit/sql.hpp>
 
 #include <gtest/gtest.h>
-#include <signal.h>
+#include <csignal>
 #include <sys/wait.h>
 #include <unistd.h>
 

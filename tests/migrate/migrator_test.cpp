@@ -432,7 +432,7 @@ TEST_F(Migrations, FunctionMigrationsAndTheAllInOneTransactionMode) {
   set.add(3, "broken", [](pgkit::Connection& c) { c.exec("INSERT INTO t VALUES ('not a number')"); });
   options_.all_in_one_transaction = true;
   EXPECT_THROW(migrator(set).up(), migrate::MigrationFailed);
-  EXPECT_TRUE(history().empty() || history() == std::vector<std::int64_t>{});
+  EXPECT_TRUE(history().empty());
   EXPECT_FALSE(exists("t"));  // the whole run rolled back
   options_.all_in_one_transaction = false;
   EXPECT_THROW(migrator(set).up(), migrate::MigrationFailed);
