@@ -3,3 +3,5 @@
 
 #include <pgkit/orm/errors.hpp>
 #include <pgkit/orm/model.hpp>
+#include <pgkit/orm/relations.hpp>
+#include <pgkit/orm/schema_check.hpp>
