@@ -5,6 +5,7 @@
 
 #include "orm/statements.hpp"
 
+
 #include <boost/core/demangle.hpp>
 #include <fmt/format.h>
 

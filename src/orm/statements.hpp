@@ -1,20 +1,18 @@
-// The SQL text of a model's statements, built once when its metadata is (never per call), so that
-// the driver's statement cache sees the same text every time and prepares it.
+// Building a model's statements (pgkit/orm/detail/statements.hpp), and the variants built on demand.
 #pragma once
 
+#include <pgkit/orm/detail/statements.hpp>
 #include <pgkit/orm/model.hpp>
 
+#include <cstdint>
 #include <string>
-#include <vector>
 
 namespace pgkit::orm::detail {
 
-struct Statements {
-  std::string table;                // the quoted (qualified) table name
-  std::vector<std::string> quoted;  // each column's quoted name
-  std::string select_list;          // every column, in TableMeta order
-};
-
 Statements build_statements(const TableMeta& meta);
+
+// INSERT of insert_columns without the defaulted ones in `mask`; `with_key` adds the generated key
+// column (insert_many gives keys it reserved), `returning` returns every column.
+std::string insert_sql(const TableMeta& meta, const Statements& s, std::uint64_t mask, bool with_key, bool returning);
 
 }  // namespace pgkit::orm::detail

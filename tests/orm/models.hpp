@@ -34,7 +34,84 @@ struct Post {
 };
 BOOST_DESCRIBE_STRUCT(Post, (), (id, title, content, author_id, created_at, author))
 
+// Optimistic concurrency.
+struct Doc {
+  std::int64_t id = 0;
+  std::string body;
+  std::int32_t version = 0;
+};
+BOOST_DESCRIBE_STRUCT(Doc, (), (id, body, version))
+
+// A composite natural key, and a named unique group for upserts.
+struct Membership {
+  std::int32_t group_id = 0;
+  std::int32_t member_id = 0;
+  std::string role;
+  std::int32_t seat = 0;
+};
+BOOST_DESCRIBE_STRUCT(Membership, (), (group_id, member_id, role, seat))
+
+// A non-unique ordering column with ties, for keyset pages.
+struct Score {
+  std::int64_t id = 0;
+  std::string player;
+  std::int32_t points = 0;
+};
+BOOST_DESCRIBE_STRUCT(Score, (), (id, player, points))
+
+// Names that would break SQL if they were pasted: quotes, spaces, semicolons, a comment.
+struct Hostile {
+  pgkit::Uuid id;
+  std::string quote;
+  std::optional<std::string> space;
+  std::int32_t semi = 0;
+};
+BOOST_DESCRIBE_STRUCT(Hostile, (), (id, quote, space, semi))
+
 }  // namespace orm_test
+
+template <>
+struct pgkit::orm::Model<orm_test::Doc> {
+  static void define(TableDef<orm_test::Doc>& t) {
+    t.table("docs");
+    t.primary_key(&orm_test::Doc::id).serial();
+    t.version(&orm_test::Doc::version);
+  }
+};
+
+template <>
+struct pgkit::orm::Model<orm_test::Membership> {
+  static void define(TableDef<orm_test::Membership>& t) {
+    using orm_test::Membership;
+    t.table("memberships");
+    t.primary_key(&Membership::group_id, &Membership::member_id);
+    t.unique_named("memberships_seat_uq", &Membership::group_id, &Membership::seat);
+    t.check("memberships_seat_positive", "seat >= 0");
+  }
+};
+
+template <>
+struct pgkit::orm::Model<orm_test::Score> {
+  static void define(TableDef<orm_test::Score>& t) {
+    t.table("scores");
+    t.primary_key(&orm_test::Score::id).identity();
+    t.index(&orm_test::Score::points, &orm_test::Score::id);
+  }
+};
+
+template <>
+struct pgkit::orm::Model<orm_test::Hostile> {
+  static void define(TableDef<orm_test::Hostile>& t) {
+    using orm_test::Hostile;
+    t.table("we\"ird; DROP TABLE users; --", "ta\"ble; --");
+    t.primary_key(&Hostile::id).uuid();
+    t.column(&Hostile::quote).name("quo\"te\"");
+    t.column(&Hostile::space).name("sp ace").server_default("'x'");
+    t.column(&Hostile::semi).name("semi;colon --");
+    t.unique_named("un\"ique; --", &Hostile::quote);
+    t.index(&Hostile::semi);
+  }
+};
 
 template <>
 struct pgkit::orm::Model<orm_test::User> {

@@ -19,7 +19,9 @@
 
 #include <pgkit/connection.hpp>
 #include <pgkit/orm/model.hpp>
+#include <pgkit/orm/repository.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -92,26 +94,13 @@ inline Key key_in(const Row& row, std::size_t column, bool text_keys) {
   return Key(field.as<std::int64_t>());
 }
 
-// Every column of T from row fields first.. (TableMeta's order is Describe's order, relations left out);
-// relation members get their labels, for NotLoaded.
+// T from the row's fields first.. (the repository's decoding: columns in TableMeta order, relation
+// members labelled for NotLoaded).
 template <class T>
 T read_model(const Row& row, std::size_t first) {
-  const TableMeta& table = meta<T>();
-  T object{};
-  std::size_t column = first;
-  std::size_t index = 0;
-  boost::mp11::mp_for_each<pgkit::detail::described_fields<T>>([&](auto d) {
-    using M = descriptor_value<decltype(d)>;
-    if constexpr (is_relation_v<M>) {
-      for (const auto& relation : table.relations) {
-        if (relation.member_index == index) (object.*d.pointer).set_label(relation.label.c_str());
-      }
-    } else {
-      object.*d.pointer = row.field(column++).template as<M>();
-    }
-    ++index;
-  });
-  return object;
+  std::array<Field, column_count<T>> fields;
+  for (std::size_t i = 0; i < fields.size(); ++i) fields[i] = row.field(first + i);
+  return decode<T>(fields.data(), meta<T>());
 }
 
 template <class K>
