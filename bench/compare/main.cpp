@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
     register_libpq(registry);
     register_pqxx(registry);
     register_psycopg2(registry);
+    register_orm_repository(registry);
     register_orm_sql(registry);
     register_sqlalchemy(registry);
 
