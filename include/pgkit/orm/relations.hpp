@@ -87,11 +87,13 @@ std::optional<Key> key_of(const T& object, std::size_t member_index) {
   return key;
 }
 
-// The key in column `column` of a row, read as the relation's keys are.
-inline Key key_in(const Row& row, std::size_t column, bool text_keys) {
+// The key in column `column` of a row: an integer column's as int64, any other's as text (as the
+// owners' keys are made from their members).
+inline Key key_in(const Row& row, std::size_t column) {
   const Field field = row.field(column);
-  if (text_keys) return Key(field.as<std::string>());
-  return Key(field.as<std::int64_t>());
+  const Oid type = field.type();
+  if (type == oid::int2 || type == oid::int4 || type == oid::int8) return Key(field.as<std::int64_t>());
+  return Key(field.as<std::string>());
 }
 
 // T from the row's fields first.. (the repository's decoding: columns in TableMeta order, relation
@@ -102,6 +104,13 @@ T read_model(const Row& row, std::size_t first) {
   for (std::size_t i = 0; i < fields.size(); ++i) fields[i] = row.field(first + i);
   return decode<T>(fields.data(), meta<T>());
 }
+
+// One row of a relation's statement: the object, and with KeyFirst the owner's key in column 0.
+template <class C, bool KeyFirst>
+struct Loaded {
+  Key key;
+  C object;
+};
 
 template <class K>
 Params key_array(const std::vector<Key>& keys) {
@@ -147,6 +156,25 @@ struct relation_target<BelongsTo<C>> {
   using type = C;
 };
 
+}  // namespace detail
+}  // namespace pgkit::orm
+
+// Rows of a relation's statement decoded as they arrive (Connection::query), like any other query.
+template <class C, bool KeyFirst>
+struct pgkit::detail::RowReader<pgkit::orm::detail::Loaded<C, KeyFirst>> {
+  explicit RowReader(const ResultData& /*shape*/) {}
+  [[nodiscard]] pgkit::orm::detail::Loaded<C, KeyFirst> read(const Row& row) const {
+    if constexpr (KeyFirst) {
+      return {pgkit::orm::detail::key_in(row, 0), pgkit::orm::detail::read_model<C>(row, 1)};
+    } else {
+      return {{}, pgkit::orm::detail::read_model<C>(row, 0)};
+    }
+  }
+};
+
+namespace pgkit::orm {
+namespace detail {
+
 template <class T, class R, class... Rest>
 void load_level(Connection& conn, const std::vector<T*>& owners, R T::*member, Rest... rest);
 
@@ -178,13 +206,12 @@ void load_list(Connection& conn, const std::vector<T*>& owners, R T::*member, co
     if (added) keys.push_back(std::move(*key));
   }
   if (!keys.empty()) {
-    const Result result = conn.exec(plan.sql, keys_parameter(keys, text_keys));
-    for (const Row& row : result) {
-      if (plan.key_in_first_column) {
-        by_key[key_in(row, 0, text_keys)].children.push_back(read_model<C>(row, 1));
-      } else {
-        C child = read_model<C>(row, 0);
-        if (auto key = key_of(child, plan.target_key_member)) by_key[std::move(*key)].children.push_back(std::move(child));
+    constexpr bool key_first = std::is_same_v<R, ManyToMany<C>>;
+    for (auto& row : conn.query<Loaded<C, key_first>>(plan.sql, keys_parameter(keys, text_keys))) {
+      if constexpr (key_first) {
+        by_key[std::move(row.key)].children.push_back(std::move(row.object));
+      } else if (auto key = key_of(row.object, plan.target_key_member)) {
+        by_key[std::move(*key)].children.push_back(std::move(row.object));
       }
     }
   }
@@ -220,9 +247,9 @@ void load_parent(Connection& conn, const std::vector<T*>& owners, BelongsTo<P> T
   }
   std::vector<P> parents;
   if (!keys.empty()) {
-    const Result result = conn.exec(plan.sql, keys_parameter(keys, text_keys));
-    parents.reserve(result.size());
-    for (const Row& row : result) parents.push_back(read_model<P>(row, 0));
+    for (auto& row : conn.query<Loaded<P, false>>(plan.sql, keys_parameter(keys, text_keys))) {
+      parents.push_back(std::move(row.object));
+    }
   }
   std::vector<P*> pointers;
   for (auto& parent : parents) pointers.push_back(&parent);

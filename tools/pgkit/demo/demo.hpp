@@ -38,6 +38,7 @@ void safe_queries(Connection& conn);
 void json_metadata(Connection& conn);
 void errors_by_sqlstate(Connection& conn);
 void bulk_loading(Connection& conn);
+void orm_models(Connection& conn);
 }  // namespace pgkit::cli::demo
 
 namespace pgkit::cli {

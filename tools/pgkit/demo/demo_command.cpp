@@ -39,6 +39,7 @@ int run_demo() {
   demo::json_metadata(conn);
   demo::errors_by_sqlstate(conn);
   demo::bulk_loading(conn);
+  demo::orm_models(conn);
   demo::pooled_workers(target);
   fmt::print("\npgkit demo: done\n");
   return exit_ok;
