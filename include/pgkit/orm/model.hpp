@@ -31,6 +31,7 @@
 #include <pgkit/types.hpp>
 
 #include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
 #include <boost/mp11/algorithm.hpp>
 
 #include <cstddef>
