@@ -17,6 +17,7 @@ struct Statements {
   std::string table;                // the quoted, possibly qualified, table name
   std::vector<std::string> quoted;  // each column's quoted name
   std::string select_list;          // every column, in TableMeta order
+  std::vector<std::size_t> positions;  // 0, 1, ...: the result columns of select_list
   std::string select_from;          // SELECT <list> FROM <table>
   std::string key_list;             // the primary key's columns: "id" or "a", "b"
   std::string key_match;            // "id" = $1 AND ... for the key as the first parameters
