@@ -2,6 +2,8 @@
 // repositories (a UserRepository with get_by_username / get_by_email), typed filters, an update, a
 // delete, and a unique violation told apart. Relations are loaded explicitly (never lazily): reading
 // user.posts without loading it throws NotLoaded.
+#include "example_database.hpp"
+
 #include <pgkit/orm.hpp>
 
 #include <fmt/format.h>
@@ -11,8 +13,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include "example_database.hpp"
 
 struct Post;
 
@@ -67,7 +67,9 @@ class UserRepository : public pgkit::orm::Repository<User> {
   std::optional<User> get_by_username(const std::string& username) {
     return find_one_by(pgkit::orm::col(&User::username) == username);
   }
-  std::optional<User> get_by_email(const std::string& email) { return find_one_by(pgkit::orm::col(&User::email) == email); }
+  std::optional<User> get_by_email(const std::string& email) {
+    return find_one_by(pgkit::orm::col(&User::email) == email);
+  }
 };
 
 int main() {

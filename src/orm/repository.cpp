@@ -1,14 +1,13 @@
 // The non-template half of Repository<T>: statement text that depends on the call (filters, orderings,
 // changes, upserts), and errors told in the model's terms.
-#include <pgkit/orm/repository.hpp>
-
 #include "orm/statements.hpp"
 
-#include <fmt/format.h>
-
 #include <pgkit/copy.hpp>
+#include <pgkit/orm/repository.hpp>
 #include <pgkit/pipeline.hpp>
 #include <pgkit/transaction.hpp>
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <array>
@@ -16,7 +15,9 @@
 
 namespace pgkit::orm::detail {
 
-const Statements& statements(const TableMeta& meta) { return *meta.statements; }
+const Statements& statements(const TableMeta& meta) {
+  return *meta.statements;
+}
 
 const char* relation_label(const TableMeta& meta, std::size_t member_index) noexcept {
   for (const auto& relation : meta.relations) {
@@ -102,7 +103,8 @@ std::vector<std::size_t> result_columns(const Result& result, const TableMeta& m
     const auto found = result.find_column(column.name);
     if (!found) {
       std::string present;
-      for (std::size_t i = 0; i < result.columns(); ++i) present += (i ? ", " : "") + std::string(result.column_name(i));
+      for (std::size_t i = 0; i < result.columns(); ++i)
+        present += (i ? ", " : "") + std::string(result.column_name(i));
       throw ModelError(fmt::format("{}::{}: the result has no column \"{}\" (it has: {})", meta.model, column.member,
                                    column.name, present));
     }
@@ -125,15 +127,24 @@ void check_result_width(const Result& result, const TableMeta& meta) {
   }
 }
 
-std::string select_sql(const TableMeta& meta, SelectKind kind, const FilterNode& where, const std::vector<OrderTerm>& order,
-                       std::optional<std::int64_t> limit, std::int64_t offset, Params& params) {
+std::string select_sql(const TableMeta& meta, SelectKind kind, const FilterNode& where,
+                       const std::vector<OrderTerm>& order, std::optional<std::int64_t> limit, std::int64_t offset,
+                       Params& params) {
   const Statements& s = statements(meta);
   std::string sql;
   switch (kind) {
-    case SelectKind::rows: sql = s.select_from; break;
-    case SelectKind::count: sql = s.count; break;
-    case SelectKind::exists: sql = "SELECT EXISTS (SELECT FROM " + s.table; break;
-    case SelectKind::remove: sql = "DELETE FROM " + s.table; break;
+    case SelectKind::rows:
+      sql = s.select_from;
+      break;
+    case SelectKind::count:
+      sql = s.count;
+      break;
+    case SelectKind::exists:
+      sql = "SELECT EXISTS (SELECT FROM " + s.table;
+      break;
+    case SelectKind::remove:
+      sql = "DELETE FROM " + s.table;
+      break;
   }
   if (where.kind != FilterNode::Kind::always) {
     sql += " WHERE ";
@@ -183,8 +194,8 @@ std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_
   } else {
     const auto group = std::ranges::find_if(meta.uniques, [&](const UniqueMeta& u) { return u.name == upsert.unique; });
     if (group == meta.uniques.end()) {
-      throw InterfaceError(fmt::format("{}: no unique group named '{}' (declare it with t.unique_named)", meta.model,
-                                       upsert.unique));
+      throw InterfaceError(
+          fmt::format("{}: no unique group named '{}' (declare it with t.unique_named)", meta.model, upsert.unique));
     }
     target = group->columns;
     sql += " ON CONFLICT ON CONSTRAINT " + sql::Identifier(upsert.unique).str();
@@ -201,7 +212,8 @@ std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_
     if (!sets.empty()) sets += ", ";
     sets += fmt::format("{0} = EXCLUDED.{0}", s.quoted[c]);
   }
-  if (meta.version) sets += fmt::format("{1}{0} = {2}.{0} + 1", s.quoted[*meta.version], sets.empty() ? "" : ", ", s.table);
+  if (meta.version)
+    sets += fmt::format("{1}{0} = {2}.{0} + 1", s.quoted[*meta.version], sets.empty() ? "" : ", ", s.table);
   if (sets.empty()) return sql + " DO NOTHING RETURNING " + s.select_list;
   return sql + " DO UPDATE SET " + sets + " RETURNING " + s.select_list;
 }
@@ -246,8 +258,12 @@ std::string page_sql(const TableMeta& meta, const FilterNode& where, const std::
 
 namespace {
 
-const char* at(const void* obj, std::size_t offset) { return static_cast<const char*>(obj) + offset; }
-char* at(void* obj, std::size_t offset) { return static_cast<char*>(obj) + offset; }
+const char* at(const void* obj, std::size_t offset) {
+  return static_cast<const char*>(obj) + offset;
+}
+char* at(void* obj, std::size_t offset) {
+  return static_cast<char*>(obj) + offset;
+}
 
 void add_column(const TableMeta& meta, const void* obj, std::size_t column, Params& params) {
   const ColumnMeta& c = meta.columns[column];
@@ -258,16 +274,26 @@ void add_column(const TableMeta& meta, const void* obj, std::size_t column, Para
 void append_copy_text(std::string& out, std::string_view text) {
   for (const char ch : text) {
     switch (ch) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default: out += ch;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += ch;
     }
   }
 }
 
-void copy_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride, std::size_t count) {
+void copy_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride,
+               std::size_t count) {
   const Statements& s = statements(meta);
   std::string data;
   std::string text;
@@ -320,6 +346,10 @@ void decode_row(const TableMeta& meta, const Result& result, std::size_t row, st
   }
   pgkit::detail::fields_at(*result.data(), row, columns.empty() ? std::span<const std::size_t>(s.positions) : columns,
                            fields);
+  decode_fields(meta, fields, obj);
+}
+
+void decode_fields(const TableMeta& meta, const Field* fields, void* obj) {
   for (std::size_t c = 0; c < meta.columns.size(); ++c) {
     const ColumnMeta& column = meta.columns[c];
     column.ops->read(at(obj, column.offset), fields[c]);

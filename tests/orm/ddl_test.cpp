@@ -1,9 +1,8 @@
 // DDL from models: the text, the order by foreign keys, idempotence, and hostile names.
 #include "orm/models.hpp"
 
-#include <support/test_server.hpp>
-
 #include <gtest/gtest.h>
+#include <support/test_server.hpp>
 
 #include <string>
 #include <vector>
@@ -101,9 +100,10 @@ TEST(OrmDdl, DependencyOrderWhateverOrderTheModelsAreGiven) {
   EXPECT_TRUE(statements[3].starts_with("CREATE TABLE IF NOT EXISTS \"comments\""));
   EXPECT_NE(statements[3].find("\"id\" bigserial NOT NULL"), std::string::npos) << statements[3];
   EXPECT_NE(statements[3].find("CONSTRAINT \"comments_text_not_empty\" CHECK (text <> '')"), std::string::npos);
-  EXPECT_NE(statements[3].find("CONSTRAINT \"comments_post_fk\" FOREIGN KEY (\"post_id\") REFERENCES \"posts\" (\"id\") "
-                               "ON DELETE CASCADE"),
-            std::string::npos);
+  EXPECT_NE(
+      statements[3].find("CONSTRAINT \"comments_post_fk\" FOREIGN KEY (\"post_id\") REFERENCES \"posts\" (\"id\") "
+                         "ON DELETE CASCADE"),
+      std::string::npos);
   EXPECT_NE(statements[3].find("FOREIGN KEY (\"reply_to\") REFERENCES \"comments\" (\"id\") ON DELETE SET NULL"),
             std::string::npos);
   EXPECT_EQ(statements[4],
@@ -129,7 +129,8 @@ TEST_F(OrmDdlServer, CreateAllTwiceThenDropAllInOrder) {
   orm::create_all<Comment, Post, User>(conn);
   orm::create_all<Comment, Post, User>(conn);  // IF NOT EXISTS
   const auto tables = conn.query<std::string>(
-      "SELECT relname::text FROM pg_class WHERE relname IN ('users', 'posts', 'comments') AND relkind = 'r' ORDER BY 1");
+      "SELECT relname::text FROM pg_class WHERE relname IN ('users', 'posts', 'comments') AND relkind = 'r' ORDER BY "
+      "1");
   EXPECT_EQ(tables, (std::vector<std::string>{"comments", "posts", "users"}));
   // The constraints are there: a comment on a missing post is refused, the check holds.
   EXPECT_THROW(conn.exec("INSERT INTO comments (post_id, text) VALUES (1, 'x')"), pgkit::ForeignKeyViolation);

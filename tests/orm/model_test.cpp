@@ -156,11 +156,14 @@ std::string model_error() {
 
 TEST(OrmModel, WrongDeclarationsThrowModelErrorAtFirstUse) {
   using ::testing::HasSubstr;
-  EXPECT_THAT(model_error<model_test::Partial>(), HasSubstr("model_test::Partial: Model<model_test::Partial>::define names a member that BOOST_DESCRIBE_STRUCT does not list"));
+  EXPECT_THAT(model_error<model_test::Partial>(), HasSubstr("model_test::Partial: Model<model_test::Partial>::define "
+                                                            "names a member that BOOST_DESCRIBE_STRUCT does not list"));
   EXPECT_THAT(model_error<model_test::NoTable>(), HasSubstr("model_test::NoTable: no table name"));
   EXPECT_THAT(model_error<model_test::NoKey>(), HasSubstr("model_test::NoKey: no primary key"));
-  EXPECT_THAT(model_error<model_test::TextIdentity>(), HasSubstr("model_test::TextIdentity::id: an identity or serial key must be an integer member"));
-  EXPECT_THAT(model_error<model_test::EnumColumn>(), HasSubstr("model_test::EnumColumn::mood: its C++ type has no built-in SQL type"));
+  EXPECT_THAT(model_error<model_test::TextIdentity>(),
+              HasSubstr("model_test::TextIdentity::id: an identity or serial key must be an integer member"));
+  EXPECT_THAT(model_error<model_test::EnumColumn>(),
+              HasSubstr("model_test::EnumColumn::mood: its C++ type has no built-in SQL type"));
   EXPECT_THAT(model_error<model_test::TwoNames>(), HasSubstr("model_test::TwoNames::b: column name 'a' is used twice"));
   // Still an error the second time (nothing half-built is kept).
   EXPECT_THAT(model_error<model_test::NoKey>(), HasSubstr("no primary key"));

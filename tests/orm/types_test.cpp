@@ -8,9 +8,9 @@
 #include <pgkit/numeric.hpp>
 #include <pgkit/orm.hpp>
 #include <pgkit/range.hpp>
-#include <support/test_server.hpp>
 
 #include <gtest/gtest.h>
+#include <support/test_server.hpp>
 
 #include <chrono>
 #include <map>
@@ -119,7 +119,8 @@ Everything sample(int i) {
   e.bits = pgkit::BitString("10110");
   e.money = pgkit::Money{123456 + i};
   e.int_range = pgkit::Range<std::int32_t>(1, 10 + i);
-  e.big_ranges = pgkit::Multirange<std::int64_t>{pgkit::Range<std::int64_t>(1, 3), pgkit::Range<std::int64_t>(5, std::nullopt)};
+  e.big_ranges =
+      pgkit::Multirange<std::int64_t>{pgkit::Range<std::int64_t>(1, 3), pgkit::Range<std::int64_t>(5, std::nullopt)};
   e.ints = {1, -2, i};
   e.texts = {"a", std::nullopt, "c,d"};
   e.mood = i % 2 == 0 ? Mood::sad : Mood::ok;
@@ -153,7 +154,8 @@ TEST_F(OrmTypes, EveryDriverTypeThroughAModel) {
       "WHERE attrelid = 'everything'::regclass AND attnum > 0 ORDER BY attnum");
   std::map<std::string, std::string> by_column;
   for (const auto& [name, type] : types) by_column[name] = type;
-  for (const auto& column : orm::meta<Everything>().columns) EXPECT_EQ(by_column[column.name], column.sql_type) << column.name;
+  for (const auto& column : orm::meta<Everything>().columns)
+    EXPECT_EQ(by_column[column.name], column.sql_type) << column.name;
   EXPECT_EQ(by_column["stamp_tz"], "timestamp with time zone");
   EXPECT_EQ(by_column["texts"], "text[]");
   EXPECT_EQ(by_column["big_ranges"], "int8multirange");

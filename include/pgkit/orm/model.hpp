@@ -80,18 +80,18 @@ struct ValueOps {
 }  // namespace detail
 
 struct ColumnMeta {
-  std::string member;          // the C++ member's name
-  std::string name;            // the column's name (the member's unless overridden)
+  std::string member;           // the C++ member's name
+  std::string name;             // the column's name (the member's unless overridden)
   Oid type = oid::unspecified;  // the C++ type's parameter OID (unspecified for strings and enums)
-  std::string sql_type;        // for DDL and schema checks: the type table's spelling, or the override
-  bool nullable = false;       // the member is a std::optional
+  std::string sql_type;         // for DDL and schema checks: the type table's spelling, or the override
+  bool nullable = false;        // the member is a std::optional
   Generated generated = Generated::none;
-  std::string server_default;  // SQL expression; empty: none
+  std::string server_default;    // SQL expression; empty: none
   std::size_t member_index = 0;  // position among the described members
   bool type_given = false;       // sql_type came from .type("...")
   bool is_text = false;          // std::string / std::string_view: text unless .type() says otherwise
   bool is_integer = false;
-  std::size_t offset = 0;                      // of the member in the object
+  std::size_t offset = 0;  // of the member in the object
   const detail::ValueOps* ops = nullptr;
 };
 
@@ -125,7 +125,7 @@ struct RelationMeta {
   RelationKind kind = RelationKind::has_many;
   std::string member;
   std::size_t member_index = 0;
-  std::string label;         // "User::posts", for NotLoaded
+  std::string label;             // "User::posts", for NotLoaded
   MetaGetter target = nullptr;   // the related model
   MetaGetter through = nullptr;  // many_to_many: the join table's model
   // has_many: the target's members holding this model's primary key;
@@ -227,7 +227,8 @@ class ListRelation : public RelationState {
 
  private:
   void check() const {
-    if (!loaded_) [[unlikely]] throw_not_loaded(label_, typeid(T), Many ? "ManyToMany" : "HasMany");
+    if (!loaded_) [[unlikely]]
+      throw_not_loaded(label_, typeid(T), Many ? "ManyToMany" : "HasMany");
   }
   std::vector<T> items_;
 };
@@ -261,7 +262,8 @@ class BelongsTo : public RelationState {
   explicit operator bool() const { return has_value(); }
   // Throws NotLoaded when not loaded, and InterfaceError when loaded without a parent.
   [[nodiscard]] const T& value() const {
-    if (!has_value()) [[unlikely]] throw InterfaceError(std::string(label_ ? label_ : "BelongsTo") + " has no parent (NULL key)");
+    if (!has_value()) [[unlikely]]
+      throw InterfaceError(std::string(label_ ? label_ : "BelongsTo") + " has no parent (NULL key)");
     return *parent_;
   }
   const T& operator*() const { return value(); }
@@ -270,7 +272,8 @@ class BelongsTo : public RelationState {
 
  private:
   void check() const {
-    if (!loaded_) [[unlikely]] detail::throw_not_loaded(label_, typeid(T), "BelongsTo");
+    if (!loaded_) [[unlikely]]
+      detail::throw_not_loaded(label_, typeid(T), "BelongsTo");
   }
   std::shared_ptr<const T> parent_;
 };
@@ -573,8 +576,8 @@ class TableDef {
   template <class C, class J, class A, class B>
   void many_to_many(ManyToMany<C> T::*relation, A J::*to_this, B J::*to_target) {
     static_assert(!detail::is_relation_v<A> && !detail::is_relation_v<B>, "the join model's key columns");
-    add_relation(RelationKind::many_to_many, relation, &orm::meta<C>, &orm::meta<J>,
-                 {detail::member_name(to_this)}, {detail::member_name(to_target)});
+    add_relation(RelationKind::many_to_many, relation, &orm::meta<C>, &orm::meta<J>, {detail::member_name(to_this)},
+                 {detail::member_name(to_target)});
   }
 
  private:

@@ -35,11 +35,15 @@ namespace pgkit::orm {
 
 // What upsert does on a conflict, and on which constraint.
 struct Upsert {
-  std::string unique;      // a unique group's name (t.unique_named); empty: the primary key
+  std::string unique;       // a unique group's name (t.unique_named); empty: the primary key
   bool do_nothing = false;  // false: update every other column from the new row
 };
-inline Upsert on_conflict_update(std::string unique = {}) { return {std::move(unique), false}; }
-inline Upsert on_conflict_do_nothing(std::string unique = {}) { return {std::move(unique), true}; }
+inline Upsert on_conflict_update(std::string unique = {}) {
+  return {std::move(unique), false};
+}
+inline Upsert on_conflict_do_nothing(std::string unique = {}) {
+  return {std::move(unique), true};
+}
 
 struct InsertManyOptions {
   // From this many rows on, COPY instead of pipelined INSERTs (when every row gives every column).
@@ -60,20 +64,29 @@ void check_key_count(const TableMeta& meta, std::size_t given);
 void check_result_width(const Result& result, const TableMeta& meta);
 
 enum class SelectKind : std::uint8_t { rows, count, exists, remove };
-std::string select_sql(const TableMeta& meta, SelectKind kind, const FilterNode& where, const std::vector<OrderTerm>& order,
-                       std::optional<std::int64_t> limit, std::int64_t offset, Params& params);
+std::string select_sql(const TableMeta& meta, SelectKind kind, const FilterNode& where,
+                       const std::vector<OrderTerm>& order, std::optional<std::int64_t> limit, std::int64_t offset,
+                       Params& params);
 std::string partial_update_sql(const TableMeta& meta, const std::vector<std::size_t>& member_indexes);
 std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_t mask, bool with_key);
 // Keyset page: the filter's values go into params first, then the caller adds the values of the
 // ordering columns (order_columns, the key's appended), then the limit.
-std::string page_sql(const TableMeta& meta, const FilterNode& where, const std::vector<OrderTerm>& order,
-                     bool after, Params& params, std::vector<std::size_t>& order_columns);
+std::string page_sql(const TableMeta& meta, const FilterNode& where, const std::vector<OrderTerm>& order, bool after,
+                     Params& params, std::vector<std::size_t>& order_columns);
 
 // The model-independent work on objects, reached through their address and TableMeta's offsets and
 // value operations (src/orm/repository.cpp): templates stay thin, compile times short.
 // Sets obj's columns from `row` (`columns`: result column per model column; empty: by position).
 void decode_row(const TableMeta& meta, const Result& result, std::size_t row, std::span<const std::size_t> columns,
                 void* obj);
+// Sets obj's columns from `fields`, one per model column in TableMeta order.
+void decode_fields(const TableMeta& meta, const Field* fields, void* obj);
+template <class T>
+T decode(const Field* fields, const TableMeta& meta) {
+  T obj{};
+  decode_fields(meta, fields, &obj);
+  return obj;
+}
 // The insert's parameters (the generated key first when with_key); returns the mask of server-default
 // columns left to the server.
 std::uint64_t insert_params(const TableMeta& meta, const void* obj, bool with_key, Params& params);
@@ -155,7 +168,8 @@ class Repository {
     if (!query.limit()) throw InterfaceError(meta_.model + ": page_after needs the page size (Query::limit)");
     Params params;
     std::vector<std::size_t> order_columns;
-    const std::string sql = detail::page_sql(meta_, where.node(), query.order(), last != nullptr, params, order_columns);
+    const std::string sql =
+        detail::page_sql(meta_, where.node(), query.order(), last != nullptr, params, order_columns);
     if (last != nullptr) detail::add_columns(meta_, last, order_columns, params);
     params.add(*query.limit());
     return all(run(sql, params));
