@@ -188,6 +188,7 @@ std::vector<std::string> drop_statements(const std::vector<const TableMeta*>& mo
   auto ordered = dependency_order(distinct(models));
   std::ranges::reverse(ordered);
   std::vector<std::string> out;
+  out.reserve(ordered.size());
   for (const TableMeta* m : ordered) out.push_back("DROP TABLE IF EXISTS " + statements_of(*m).table);
   return out;
 }

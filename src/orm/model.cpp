@@ -160,16 +160,16 @@ void set_table(TableMeta& meta, std::string_view schema, std::string_view name) 
   meta.name = std::string(name);
 }
 
-void set_primary_key(TableMeta& meta, std::vector<std::size_t> member_indexes) {
+void set_primary_key(TableMeta& meta, const std::vector<std::size_t>& member_indexes) {
   if (!meta.primary_key.empty()) throw ModelError(fmt::format("{}: primary_key() declared twice", meta.model));
   meta.primary_key = columns_of(meta, member_indexes);
 }
 
-void add_unique(TableMeta& meta, std::string_view name, std::vector<std::size_t> member_indexes) {
+void add_unique(TableMeta& meta, std::string_view name, const std::vector<std::size_t>& member_indexes) {
   meta.uniques.push_back({std::string(name), columns_of(meta, member_indexes)});
 }
 
-void add_index(TableMeta& meta, std::vector<std::size_t> member_indexes) {
+void add_index(TableMeta& meta, const std::vector<std::size_t>& member_indexes) {
   meta.indexes.push_back({{}, columns_of(meta, member_indexes), false});
 }
 
@@ -182,7 +182,7 @@ void set_version(TableMeta& meta, std::size_t member_index) {
   meta.version = meta.column_of_member_index(member_index);
 }
 
-void add_foreign_key(TableMeta& meta, std::vector<std::size_t> member_indexes, MetaGetter target,
+void add_foreign_key(TableMeta& meta, const std::vector<std::size_t>& member_indexes, MetaGetter target,
                      std::vector<std::string> target_members) {
   ForeignKeyMeta fk;
   fk.columns = columns_of(meta, member_indexes);

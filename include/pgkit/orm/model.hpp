@@ -397,12 +397,12 @@ ColumnMeta column_for(std::string_view member, std::size_t member_index) {
 
 // The non-template work of TableDef (src/orm/model.cpp).
 void set_table(TableMeta& meta, std::string_view schema, std::string_view name);
-void set_primary_key(TableMeta& meta, std::vector<std::size_t> member_indexes);
-void add_unique(TableMeta& meta, std::string_view name, std::vector<std::size_t> member_indexes);
-void add_index(TableMeta& meta, std::vector<std::size_t> member_indexes);
+void set_primary_key(TableMeta& meta, const std::vector<std::size_t>& member_indexes);
+void add_unique(TableMeta& meta, std::string_view name, const std::vector<std::size_t>& member_indexes);
+void add_index(TableMeta& meta, const std::vector<std::size_t>& member_indexes);
 void add_check(TableMeta& meta, std::string_view name, std::string_view expression);
 void set_version(TableMeta& meta, std::size_t member_index);
-void add_foreign_key(TableMeta& meta, std::vector<std::size_t> member_indexes, MetaGetter target,
+void add_foreign_key(TableMeta& meta, const std::vector<std::size_t>& member_indexes, MetaGetter target,
                      std::vector<std::string> target_members);
 void add_relation(TableMeta& meta, RelationMeta relation);
 // Validates what a model says about itself and builds its statements' text.
