@@ -14,7 +14,9 @@ namespace {
 
 using detail::Statements;
 
-const Statements& statements_of(const TableMeta& meta) { return *meta.statements; }
+const Statements& statements_of(const TableMeta& meta) {
+  return *meta.statements;
+}
 
 std::string column_list(const TableMeta& meta, const std::vector<std::size_t>& columns) {
   std::string out;
@@ -61,11 +63,16 @@ std::string column_definition(const TableMeta& meta, std::size_t c) {
 
 const char* on_delete_sql(OnDelete action) {
   switch (action) {
-    case OnDelete::no_action: return "";
-    case OnDelete::restrict: return " ON DELETE RESTRICT";
-    case OnDelete::cascade: return " ON DELETE CASCADE";
-    case OnDelete::set_null: return " ON DELETE SET NULL";
-    case OnDelete::set_default: return " ON DELETE SET DEFAULT";
+    case OnDelete::no_action:
+      return "";
+    case OnDelete::restrict:
+      return " ON DELETE RESTRICT";
+    case OnDelete::cascade:
+      return " ON DELETE CASCADE";
+    case OnDelete::set_null:
+      return " ON DELETE SET NULL";
+    case OnDelete::set_default:
+      return " ON DELETE SET DEFAULT";
   }
   return "";
 }
@@ -78,13 +85,15 @@ std::string create_table(const TableMeta& meta) {
   std::vector<std::string> parts;
   for (std::size_t c = 0; c < meta.columns.size(); ++c) parts.push_back(column_definition(meta, c));
   parts.push_back("PRIMARY KEY (" + column_list(meta, meta.primary_key) + ")");
-  for (const auto& unique : meta.uniques) parts.push_back(named(unique.name) + "UNIQUE (" + column_list(meta, unique.columns) + ")");
+  for (const auto& unique : meta.uniques)
+    parts.push_back(named(unique.name) + "UNIQUE (" + column_list(meta, unique.columns) + ")");
   for (const auto& check : meta.checks) parts.push_back(named(check.name) + "CHECK (" + check.expression + ")");
   for (const auto& fk : meta.foreign_keys) {
     const TableMeta& target = fk.target();
     const auto columns = target_columns(meta, target, fk.target_members, "a foreign key");
-    parts.push_back(fmt::format("{}FOREIGN KEY ({}) REFERENCES {} ({}){}", named(fk.name), column_list(meta, fk.columns),
-                                statements_of(target).table, column_list(target, columns), on_delete_sql(fk.on_delete)));
+    parts.push_back(fmt::format("{}FOREIGN KEY ({}) REFERENCES {} ({}){}", named(fk.name),
+                                column_list(meta, fk.columns), statements_of(target).table,
+                                column_list(target, columns), on_delete_sql(fk.on_delete)));
   }
   std::string out = "CREATE TABLE IF NOT EXISTS " + statements_of(meta).table + " (\n";
   for (std::size_t i = 0; i < parts.size(); ++i) out += "  " + parts[i] + (i + 1 < parts.size() ? ",\n" : "\n");
@@ -149,8 +158,12 @@ void check_links(const TableMeta& meta) {
   for (const auto& relation : meta.relations) {
     const std::string what = "relation " + relation.member;
     switch (relation.kind) {
-      case RelationKind::has_many: (void)target_columns(meta, relation.target(), relation.key_members, what); break;
-      case RelationKind::belongs_to: (void)target_columns(meta, meta, relation.key_members, what); break;
+      case RelationKind::has_many:
+        (void)target_columns(meta, relation.target(), relation.key_members, what);
+        break;
+      case RelationKind::belongs_to:
+        (void)target_columns(meta, meta, relation.key_members, what);
+        break;
       case RelationKind::many_to_many:
         (void)target_columns(meta, relation.through(), relation.key_members, what);
         (void)target_columns(meta, relation.through(), relation.target_key_members, what);
@@ -175,6 +188,7 @@ std::vector<std::string> drop_statements(const std::vector<const TableMeta*>& mo
   auto ordered = dependency_order(distinct(models));
   std::ranges::reverse(ordered);
   std::vector<std::string> out;
+  out.reserve(ordered.size());
   for (const TableMeta* m : ordered) out.push_back("DROP TABLE IF EXISTS " + statements_of(*m).table);
   return out;
 }

@@ -1,10 +1,9 @@
 // Model metadata: what TableDef records, and the checks done once when meta<T>() first runs.
+#include "orm/statements.hpp"
+
 #include <pgkit/detail/type_table.hpp>
 #include <pgkit/orm/model.hpp>
 #include <pgkit/sql.hpp>
-
-#include "orm/statements.hpp"
-
 
 #include <boost/core/demangle.hpp>
 #include <fmt/format.h>
@@ -42,11 +41,15 @@ const RelationMeta& TableMeta::relation(std::string_view member) const {
   throw ModelError(fmt::format("{}: member '{}' is not a declared relation", model, member));
 }
 
-std::string TableMeta::display_name() const { return schema.empty() ? name : schema + "." + name; }
+std::string TableMeta::display_name() const {
+  return schema.empty() ? name : schema + "." + name;
+}
 
 namespace detail {
 
-std::string type_display_name(const std::type_info& type) { return boost::core::demangle(type.name()); }
+std::string type_display_name(const std::type_info& type) {
+  return boost::core::demangle(type.name());
+}
 
 void throw_not_loaded(const char* label, const std::type_info& target, std::string_view wrapper) {
   if (label != nullptr) throw NotLoaded(label);
@@ -55,8 +58,8 @@ void throw_not_loaded(const char* label, const std::type_info& target, std::stri
 }
 
 void throw_undescribed_member(std::string_view model) {
-  throw ModelError(fmt::format("{}: Model<{}>::define names a member that BOOST_DESCRIBE_STRUCT does not list",
-                               model, model));
+  throw ModelError(
+      fmt::format("{}: Model<{}>::define names a member that BOOST_DESCRIBE_STRUCT does not list", model, model));
 }
 
 namespace {
@@ -83,19 +86,21 @@ std::string sql_type_of(const TableMeta& meta, const ColumnMeta& column) {
   if (column.type != oid::unspecified) {
     if (const auto* row = pgkit::detail::builtin_type(column.type)) return std::string(row->sql_name);
   }
-  throw ModelError(fmt::format(
-      "{}::{}: its C++ type has no built-in SQL type (an enum, a composite?); declare it with "
-      "t.column(&{}::{}).type(\"...\")",
-      meta.model, column.member, meta.model, column.member));
+  throw ModelError(
+      fmt::format("{}::{}: its C++ type has no built-in SQL type (an enum, a composite?); declare it with "
+                  "t.column(&{}::{}).type(\"...\")",
+                  meta.model, column.member, meta.model, column.member));
 }
 
 void check_generated(const TableMeta& meta, const ColumnMeta& column) {
   switch (column.generated) {
-    case Generated::none: return;
+    case Generated::none:
+      return;
     case Generated::identity:
     case Generated::serial:
       if (!column.is_integer) {
-        throw ModelError(fmt::format("{}::{}: an identity or serial key must be an integer member", meta.model, column.member));
+        throw ModelError(
+            fmt::format("{}::{}: an identity or serial key must be an integer member", meta.model, column.member));
       }
       return;
     case Generated::uuid:
@@ -120,7 +125,8 @@ void check_columns(TableMeta& meta) {
 
 void check_keys(const TableMeta& meta) {
   if (meta.primary_key.empty()) {
-    throw ModelError(fmt::format("{}: no primary key: call t.primary_key(...) in Model<{}>::define", meta.model, meta.model));
+    throw ModelError(
+        fmt::format("{}: no primary key: call t.primary_key(...) in Model<{}>::define", meta.model, meta.model));
   }
   for (const std::size_t column : meta.primary_key) {
     if (meta.columns[column].nullable) {
@@ -131,7 +137,8 @@ void check_keys(const TableMeta& meta) {
   if (meta.version) {
     const auto& column = meta.columns[*meta.version];
     if (std::ranges::find(meta.primary_key, *meta.version) != meta.primary_key.end()) {
-      throw ModelError(fmt::format("{}::{}: the version column cannot be part of the primary key", meta.model, column.member));
+      throw ModelError(
+          fmt::format("{}::{}: the version column cannot be part of the primary key", meta.model, column.member));
     }
   }
   for (const auto& unique : meta.uniques) {
@@ -153,16 +160,16 @@ void set_table(TableMeta& meta, std::string_view schema, std::string_view name) 
   meta.name = std::string(name);
 }
 
-void set_primary_key(TableMeta& meta, std::vector<std::size_t> member_indexes) {
+void set_primary_key(TableMeta& meta, const std::vector<std::size_t>& member_indexes) {
   if (!meta.primary_key.empty()) throw ModelError(fmt::format("{}: primary_key() declared twice", meta.model));
   meta.primary_key = columns_of(meta, member_indexes);
 }
 
-void add_unique(TableMeta& meta, std::string_view name, std::vector<std::size_t> member_indexes) {
+void add_unique(TableMeta& meta, std::string_view name, const std::vector<std::size_t>& member_indexes) {
   meta.uniques.push_back({std::string(name), columns_of(meta, member_indexes)});
 }
 
-void add_index(TableMeta& meta, std::vector<std::size_t> member_indexes) {
+void add_index(TableMeta& meta, const std::vector<std::size_t>& member_indexes) {
   meta.indexes.push_back({{}, columns_of(meta, member_indexes), false});
 }
 
@@ -171,9 +178,11 @@ void add_check(TableMeta& meta, std::string_view name, std::string_view expressi
   meta.checks.push_back({std::string(name), std::string(expression)});
 }
 
-void set_version(TableMeta& meta, std::size_t member_index) { meta.version = meta.column_of_member_index(member_index); }
+void set_version(TableMeta& meta, std::size_t member_index) {
+  meta.version = meta.column_of_member_index(member_index);
+}
 
-void add_foreign_key(TableMeta& meta, std::vector<std::size_t> member_indexes, MetaGetter target,
+void add_foreign_key(TableMeta& meta, const std::vector<std::size_t>& member_indexes, MetaGetter target,
                      std::vector<std::string> target_members) {
   ForeignKeyMeta fk;
   fk.columns = columns_of(meta, member_indexes);
@@ -194,7 +203,8 @@ void add_relation(TableMeta& meta, RelationMeta relation) {
 
 TableMeta finish_meta(TableMeta meta) {
   if (meta.name.empty()) {
-    throw ModelError(fmt::format("{}: no table name: call t.table(\"...\") in Model<{}>::define", meta.model, meta.model));
+    throw ModelError(
+        fmt::format("{}: no table name: call t.table(\"...\") in Model<{}>::define", meta.model, meta.model));
   }
   check_name(meta, "table name", meta.name);
   if (!meta.schema.empty()) check_name(meta, "schema", meta.schema);
@@ -212,7 +222,8 @@ ColumnDef& ColumnDef::name(std::string_view name) {
 }
 
 ColumnDef& ColumnDef::type(std::string_view sql_type) {
-  if (sql_type.empty()) throw ModelError(fmt::format("{}::{}: empty type()", meta_.model, meta_.columns[column_].member));
+  if (sql_type.empty())
+    throw ModelError(fmt::format("{}::{}: empty type()", meta_.model, meta_.columns[column_].member));
   meta_.columns[column_].sql_type = std::string(sql_type);
   meta_.columns[column_].type_given = true;
   return *this;

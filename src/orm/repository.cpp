@@ -1,16 +1,23 @@
 // The non-template half of Repository<T>: statement text that depends on the call (filters, orderings,
 // changes, upserts), and errors told in the model's terms.
-#include <pgkit/orm/repository.hpp>
-
 #include "orm/statements.hpp"
+
+#include <pgkit/copy.hpp>
+#include <pgkit/orm/repository.hpp>
+#include <pgkit/pipeline.hpp>
+#include <pgkit/transaction.hpp>
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
+#include <sstream>
 
 namespace pgkit::orm::detail {
 
-const Statements& statements(const TableMeta& meta) { return *meta.statements; }
+const Statements& statements(const TableMeta& meta) {
+  return *meta.statements;
+}
 
 const char* relation_label(const TableMeta& meta, std::size_t member_index) noexcept {
   for (const auto& relation : meta.relations) {
@@ -96,7 +103,8 @@ std::vector<std::size_t> result_columns(const Result& result, const TableMeta& m
     const auto found = result.find_column(column.name);
     if (!found) {
       std::string present;
-      for (std::size_t i = 0; i < result.columns(); ++i) present += (i ? ", " : "") + std::string(result.column_name(i));
+      for (std::size_t i = 0; i < result.columns(); ++i)
+        present += (i ? ", " : "") + std::string(result.column_name(i));
       throw ModelError(fmt::format("{}::{}: the result has no column \"{}\" (it has: {})", meta.model, column.member,
                                    column.name, present));
     }
@@ -119,15 +127,24 @@ void check_result_width(const Result& result, const TableMeta& meta) {
   }
 }
 
-std::string select_sql(const TableMeta& meta, SelectKind kind, const FilterNode& where, const std::vector<OrderTerm>& order,
-                       std::optional<std::int64_t> limit, std::int64_t offset, Params& params) {
+std::string select_sql(const TableMeta& meta, SelectKind kind, const FilterNode& where,
+                       const std::vector<OrderTerm>& order, std::optional<std::int64_t> limit, std::int64_t offset,
+                       Params& params) {
   const Statements& s = statements(meta);
   std::string sql;
   switch (kind) {
-    case SelectKind::rows: sql = s.select_from; break;
-    case SelectKind::count: sql = s.count; break;
-    case SelectKind::exists: sql = "SELECT EXISTS (SELECT FROM " + s.table; break;
-    case SelectKind::remove: sql = "DELETE FROM " + s.table; break;
+    case SelectKind::rows:
+      sql = s.select_from;
+      break;
+    case SelectKind::count:
+      sql = s.count;
+      break;
+    case SelectKind::exists:
+      sql = "SELECT EXISTS (SELECT FROM " + s.table;
+      break;
+    case SelectKind::remove:
+      sql = "DELETE FROM " + s.table;
+      break;
   }
   if (where.kind != FilterNode::Kind::always) {
     sql += " WHERE ";
@@ -177,8 +194,8 @@ std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_
   } else {
     const auto group = std::ranges::find_if(meta.uniques, [&](const UniqueMeta& u) { return u.name == upsert.unique; });
     if (group == meta.uniques.end()) {
-      throw InterfaceError(fmt::format("{}: no unique group named '{}' (declare it with t.unique_named)", meta.model,
-                                       upsert.unique));
+      throw InterfaceError(
+          fmt::format("{}: no unique group named '{}' (declare it with t.unique_named)", meta.model, upsert.unique));
     }
     target = group->columns;
     sql += " ON CONFLICT ON CONSTRAINT " + sql::Identifier(upsert.unique).str();
@@ -195,7 +212,8 @@ std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_
     if (!sets.empty()) sets += ", ";
     sets += fmt::format("{0} = EXCLUDED.{0}", s.quoted[c]);
   }
-  if (meta.version) sets += fmt::format("{1}{0} = {2}.{0} + 1", s.quoted[*meta.version], sets.empty() ? "" : ", ", s.table);
+  if (meta.version)
+    sets += fmt::format("{1}{0} = {2}.{0} + 1", s.quoted[*meta.version], sets.empty() ? "" : ", ", s.table);
   if (sets.empty()) return sql + " DO NOTHING RETURNING " + s.select_list;
   return sql + " DO UPDATE SET " + sets + " RETURNING " + s.select_list;
 }
@@ -238,8 +256,194 @@ std::string page_sql(const TableMeta& meta, const FilterNode& where, const std::
   return sql + fmt::format(" LIMIT ${}", limit_number);
 }
 
-std::string insert_variant(const TableMeta& meta, std::uint64_t mask, bool with_key, bool returning) {
-  return insert_sql(meta, statements(meta), mask, with_key, returning);
+namespace {
+
+const char* at(const void* obj, std::size_t offset) {
+  return static_cast<const char*>(obj) + offset;
+}
+char* at(void* obj, std::size_t offset) {
+  return static_cast<char*>(obj) + offset;
+}
+
+void add_column(const TableMeta& meta, const void* obj, std::size_t column, Params& params) {
+  const ColumnMeta& c = meta.columns[column];
+  c.ops->add(at(obj, c.offset), params);
+}
+
+// COPY's text format: backslash escapes for the characters that would end a field or a row.
+void append_copy_text(std::string& out, std::string_view text) {
+  for (const char ch : text) {
+    switch (ch) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += ch;
+    }
+  }
+}
+
+void copy_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride,
+               std::size_t count) {
+  const Statements& s = statements(meta);
+  std::string data;
+  std::string text;
+  for (std::size_t i = 0; i < count; ++i) {
+    const char* obj = first + i * stride;
+    for (std::size_t c = 0; c < meta.columns.size(); ++c) {
+      const ColumnMeta& column = meta.columns[c];
+      if (c > 0) data += '\t';
+      if (column.ops->is_empty(obj + column.offset)) {
+        data += "\\N";
+        continue;
+      }
+      text.clear();
+      column.ops->text(obj + column.offset, text);
+      append_copy_text(data, text);
+    }
+    data += '\n';
+  }
+  std::istringstream in(std::move(data));
+  copy_in_raw(connection, fmt::format("COPY {} ({}) FROM STDIN", s.table, s.select_list), in);
+}
+
+void pipeline_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride,
+                   std::size_t count, std::uint64_t mask, bool with_key) {
+  std::string scratch;
+  pgkit::detail::ManyRowsWriter writer(connection, insert_text(meta, mask, true, scratch), {});
+  const bool varies = !statements(meta).defaulted.empty();
+  for (std::size_t i = 0; i < count; ++i) {
+    const char* obj = first + i * stride;
+    if (varies && insert_mask(meta, obj) != mask) continue;
+    Params& params = writer.row_params();
+    params.clear();
+    insert_params(meta, obj, with_key, params);
+    writer.send_row();
+  }
+  writer.finish();
+}
+
+}  // namespace
+
+void decode_row(const TableMeta& meta, const Result& result, std::size_t row, std::span<const std::size_t> columns,
+                void* obj) {
+  const Statements& s = statements(meta);
+  std::array<Field, 64> small;
+  std::vector<Field> large;
+  Field* fields = small.data();
+  if (meta.columns.size() > small.size()) {
+    large.resize(meta.columns.size());
+    fields = large.data();
+  }
+  pgkit::detail::fields_at(*result.data(), row, columns.empty() ? std::span<const std::size_t>(s.positions) : columns,
+                           fields);
+  decode_fields(meta, fields, obj);
+}
+
+void decode_fields(const TableMeta& meta, const Field* fields, void* obj) {
+  for (std::size_t c = 0; c < meta.columns.size(); ++c) {
+    const ColumnMeta& column = meta.columns[c];
+    column.ops->read(at(obj, column.offset), fields[c]);
+  }
+  for (const auto& slot : meta.relation_slots) {
+    reinterpret_cast<RelationState*>(at(obj, slot.offset))->set_label(relation_label(meta, slot.member_index));
+  }
+}
+
+std::uint64_t insert_mask(const TableMeta& meta, const void* obj) {
+  const Statements& s = statements(meta);
+  std::uint64_t mask = 0;
+  for (std::size_t d = 0; d < s.defaulted.size(); ++d) {
+    const ColumnMeta& column = meta.columns[s.defaulted[d]];
+    if (column.ops->is_empty(at(obj, column.offset))) mask |= std::uint64_t{1} << d;
+  }
+  return mask;
+}
+
+std::uint64_t insert_params(const TableMeta& meta, const void* obj, bool with_key, Params& params) {
+  const Statements& s = statements(meta);
+  const std::uint64_t mask = s.defaulted.empty() ? 0 : insert_mask(meta, obj);
+  if (with_key && !s.next_keys.empty()) add_column(meta, obj, meta.primary_key[0], params);
+  std::size_t d = 0;
+  for (const std::size_t c : s.insert_columns) {
+    while (d < s.defaulted.size() && s.defaulted[d] < c) ++d;
+    const bool left_out = d < s.defaulted.size() && s.defaulted[d] == c && (mask >> d & 1U) != 0;
+    if (!left_out) add_column(meta, obj, c, params);
+  }
+  return mask;
+}
+
+const std::string& insert_text(const TableMeta& meta, std::uint64_t mask, bool bulk, std::string& scratch) {
+  const Statements& s = statements(meta);
+  const auto& cached = bulk ? s.bulk_inserts : s.inserts;
+  if (mask < cached.size()) return cached[mask];
+  scratch = insert_sql(meta, s, mask, bulk, !bulk);
+  return scratch;
+}
+
+void add_key(const TableMeta& meta, const void* obj, Params& params) {
+  for (const std::size_t k : meta.primary_key) add_column(meta, obj, k, params);
+}
+
+void add_columns(const TableMeta& meta, const void* obj, const std::vector<std::size_t>& columns, Params& params) {
+  for (const std::size_t c : columns) add_column(meta, obj, c, params);
+}
+
+void update_params(const TableMeta& meta, const void* obj, Params& params) {
+  const Statements& s = statements(meta);
+  if (s.update.empty()) throw InterfaceError(meta.model + ": every column is part of the key; nothing to update");
+  add_columns(meta, obj, s.update_columns, params);
+  add_key(meta, obj, params);
+  if (meta.version) add_column(meta, obj, *meta.version, params);
+}
+
+void throw_update_missed(const TableMeta& meta, const void* obj) {
+  std::string key;
+  for (const std::size_t k : meta.primary_key) {
+    if (!key.empty()) key += ", ";
+    meta.columns[k].ops->text(at(obj, meta.columns[k].offset), key);
+  }
+  if (meta.version) throw StaleObject(meta.model, "(" + key + ")");
+  throw NotFound(meta.model, "(" + key + ")");
+}
+
+void insert_many(Connection& connection, const TableMeta& meta, void* first, std::size_t stride, std::size_t count,
+                 const InsertManyOptions& options) {
+  if (count == 0) return;
+  const Statements& s = statements(meta);
+  const bool reserve_keys = !s.next_keys.empty();
+  char* base = static_cast<char*>(first);
+  try {
+    Transaction tx(connection);
+    if (reserve_keys) {
+      const Result keys = connection.exec(s.next_keys, static_cast<std::int64_t>(count));
+      const ColumnMeta& key = meta.columns[meta.primary_key[0]];
+      for (std::size_t i = 0; i < count; ++i) key.ops->read(base + i * stride + key.offset, keys[i][0]);
+    }
+    // Rows that leave different server defaults out need different statements: one batch per variant.
+    std::vector<std::uint64_t> masks;
+    for (std::size_t i = 0; i < count; ++i) {
+      const std::uint64_t mask = s.defaulted.empty() ? 0 : insert_mask(meta, base + i * stride);
+      if (std::ranges::find(masks, mask) == masks.end()) masks.push_back(mask);
+    }
+    if (masks.size() == 1 && masks[0] == 0 && count >= options.copy_threshold) {
+      copy_rows(connection, meta, base, stride, count);
+    } else {
+      for (const std::uint64_t mask : masks) pipeline_rows(connection, meta, base, stride, count, mask, reserve_keys);
+    }
+    tx.commit();
+  } catch (const DatabaseError&) {
+    rethrow_with_model(meta);
+  }
 }
 
 }  // namespace pgkit::orm::detail

@@ -43,8 +43,10 @@ std::string next_keys_sql(const TableMeta& meta, const Statements& s) {
   if (meta.primary_key.size() != 1) return {};
   const ColumnMeta& key = meta.columns[meta.primary_key[0]];
   switch (key.generated) {
-    case Generated::none: return {};
-    case Generated::uuid: return "SELECT gen_random_uuid() FROM generate_series(1, $1)";
+    case Generated::none:
+      return {};
+    case Generated::uuid:
+      return "SELECT gen_random_uuid() FROM generate_series(1, $1)";
     case Generated::identity:
     case Generated::serial:
       // The table's name is a parameter here (pg_get_serial_sequence reads it as SQL would), so it is
@@ -87,6 +89,7 @@ Statements build_statements(const TableMeta& meta) {
   Statements s;
   s.table = meta.schema.empty() ? sql::Identifier(meta.name).str() : sql::Identifier(meta.schema, meta.name).str();
   for (const auto& column : meta.columns) {
+    s.positions.push_back(s.quoted.size());
     s.quoted.push_back(sql::Identifier(column.name).str());
     if (!s.select_list.empty()) s.select_list += ", ";
     s.select_list += s.quoted.back();

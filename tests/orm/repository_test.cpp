@@ -3,9 +3,9 @@
 
 #include <pgkit/pool.hpp>
 #include <pgkit/transaction.hpp>
-#include <support/test_server.hpp>
 
 #include <gtest/gtest.h>
+#include <support/test_server.hpp>
 
 #include <algorithm>
 #include <set>
@@ -42,7 +42,9 @@ class OrmRepository : public DatabaseTest {
 class UserRepository : public orm::Repository<User> {
  public:
   using Repository::Repository;
-  std::optional<User> get_by_username(const std::string& username) { return find_one_by(col(&User::username) == username); }
+  std::optional<User> get_by_username(const std::string& username) {
+    return find_one_by(col(&User::username) == username);
+  }
   std::optional<User> get_by_email(const std::string& email) { return find_one_by(col(&User::email) == email); }
 };
 
@@ -122,13 +124,15 @@ TEST_F(OrmRepository, TypedFiltersOrderAndLimit) {
   EXPECT_EQ(titles(posts.find_by(col(&Post::title) <= "post 1", by_title)), (V{"post 0", "post 1"}));
   EXPECT_EQ(titles(posts.find_by(col(&Post::title) > "post 4", by_title)), (V{"post 5"}));
   EXPECT_EQ(titles(posts.find_by(col(&Post::title) >= "post 4", by_title)), (V{"post 4", "post 5"}));
-  EXPECT_EQ(titles(posts.find_by(col(&Post::title).in({"post 1", "post 5", "none"}), by_title)), (V{"post 1", "post 5"}));
+  EXPECT_EQ(titles(posts.find_by(col(&Post::title).in({"post 1", "post 5", "none"}), by_title)),
+            (V{"post 1", "post 5"}));
   EXPECT_EQ(titles(posts.find_by(col(&Post::content).is_null(), by_title)), (V{"post 3", "post 4", "post 5"}));
   EXPECT_EQ(titles(posts.find_by(col(&Post::content).is_not_null(), by_title)), (V{"post 0", "post 1", "post 2"}));
   EXPECT_EQ(titles(posts.find_by(col(&Post::content).like("%1"), by_title)), (V{"post 1"}));
   EXPECT_EQ(titles(posts.find_by(col(&Post::content).ilike("BODY 2"), by_title)), (V{"post 2"}));
   EXPECT_EQ(titles(posts.find_by(col(&Post::title).between("post 2", "post 3"), by_title)), (V{"post 2", "post 3"}));
-  EXPECT_EQ(titles(posts.find_by(col(&Post::author_id) == ann.id && col(&Post::content).is_null(), by_title)), (V{"post 4"}));
+  EXPECT_EQ(titles(posts.find_by(col(&Post::author_id) == ann.id && col(&Post::content).is_null(), by_title)),
+            (V{"post 4"}));
   EXPECT_EQ(titles(posts.find_by(col(&Post::title) == "post 1" || col(&Post::title) == "post 4", by_title)),
             (V{"post 1", "post 4"}));
   EXPECT_EQ(titles(posts.find_by(!(col(&Post::author_id) == ann.id) && !col(&Post::content).is_null(), by_title)),
@@ -170,7 +174,7 @@ TEST_F(OrmRepository, UpdateWholeObjectAndSomeColumns) {
   ASSERT_TRUE(changed.has_value());
   EXPECT_EQ(changed->email, "a@b.c");
   EXPECT_FALSE(changed->created_at.has_value());
-  EXPECT_EQ(changed->username, "ann");  // untouched
+  EXPECT_EQ(changed->username, "ann");                                               // untouched
   EXPECT_FALSE(users.update(ann.id + 99, orm::set(&User::email, "x")).has_value());  // not found
   User ghost = ann;
   ghost.id += 99;
@@ -239,7 +243,8 @@ TEST_F(OrmRepository, UpsertUpdatesOrDoesNothingOnKeyOrNamedGroup) {
   EXPECT_FALSE(members.upsert({.group_id = 1, .member_id = 10, .role = "x", .seat = 1}, orm::on_conflict_do_nothing()));
   EXPECT_EQ(members.get(1, 10)->role, "admin");
   // No conflict: inserted either way.
-  EXPECT_TRUE(members.upsert({.group_id = 1, .member_id = 12, .role = "new", .seat = 3}, orm::on_conflict_do_nothing()));
+  EXPECT_TRUE(
+      members.upsert({.group_id = 1, .member_id = 12, .role = "new", .seat = 3}, orm::on_conflict_do_nothing()));
   // On the named group (group_id, seat): the conflicting row is updated, its key kept.
   row = members.upsert({.group_id = 1, .member_id = 99, .role = "by seat", .seat = 3},
                        orm::on_conflict_update("memberships_seat_uq"));
@@ -334,7 +339,8 @@ TEST_F(OrmRepository, InsertManyPipelinedAndByCopyReturnsKeys) {
   EXPECT_EQ(posts.get(mixed[0].id)->created_at, std::chrono::sys_time<std::chrono::microseconds>{});
   EXPECT_NE(posts.get(mixed[1].id)->created_at, std::chrono::sys_time<std::chrono::microseconds>{});
   // A failing row rolls every row back.
-  std::vector<User> users{User{.id = 0, .username = "x", .email = "x@e"}, User{.id = 0, .username = "x", .email = "y@e"}};
+  std::vector<User> users{User{.id = 0, .username = "x", .email = "x@e"},
+                          User{.id = 0, .username = "x", .email = "y@e"}};
   EXPECT_THROW(orm::Repository<User>(conn()).insert_many(users), pgkit::UniqueViolation);
   EXPECT_FALSE(UserRepository(conn()).get_by_email("x@e").has_value());
 }
@@ -347,14 +353,16 @@ TEST_F(OrmRepository, RawFragmentsMapToTheModel) {
   ASSERT_EQ(found.size(), 1U);
   EXPECT_EQ(found[0].username, "Ann");
   // Columns matched by name, in any order, extra ones ignored.
-  const auto raw = users.query_raw(pgkit::sql::SQL("SELECT 1 AS extra, email, created_at, username, id FROM users ORDER BY id"));
+  const auto raw =
+      users.query_raw(pgkit::sql::SQL("SELECT 1 AS extra, email, created_at, username, id FROM users ORDER BY id"));
   ASSERT_EQ(raw.size(), 2U);
   EXPECT_EQ(raw[1].username, "bob");
   try {
     users.query_raw(pgkit::sql::SQL("SELECT id, username, created_at FROM users"));
     FAIL() << "no ModelError";
   } catch (const orm::ModelError& e) {
-    EXPECT_NE(std::string(e.what()).find("User::email: the result has no column \"email\""), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("User::email: the result has no column \"email\""), std::string::npos)
+        << e.what();
   }
 }
 
@@ -365,7 +373,8 @@ TEST_F(OrmRepository, TableThatLacksAColumnNamesMemberAndColumn) {
     users.get_all();
     FAIL() << "no UndefinedColumn";
   } catch (const pgkit::UndefinedColumn& e) {
-    EXPECT_NE(std::string(e.what()).find("member orm_test::User::email is mapped to column \"email\""), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("member orm_test::User::email is mapped to column \"email\""),
+              std::string::npos)
         << e.what();
   }
 }

@@ -27,7 +27,19 @@ namespace detail {
 // small functions that append them to the statement's Params when it is rendered (numbering the
 // placeholders in the order they appear).
 struct FilterNode {
-  enum class Kind : std::uint8_t { compare, any, is_null, is_not_null, like, ilike, between, all_of, any_of, negate, always };
+  enum class Kind : std::uint8_t {
+    compare,
+    any,
+    is_null,
+    is_not_null,
+    like,
+    ilike,
+    between,
+    all_of,
+    any_of,
+    negate,
+    always
+  };
   Kind kind = Kind::always;
   std::size_t member_index = 0;  // leaves: the described member (mapped to its column when rendered)
   const char* op = "";           // compare: =, <>, <, <=, >, >=
@@ -53,8 +65,12 @@ class Filter {
   explicit Filter(detail::FilterNode node) : node_(std::move(node)) {}
   [[nodiscard]] const detail::FilterNode& node() const noexcept { return node_; }
 
-  friend Filter operator&&(Filter a, Filter b) { return combine(detail::FilterNode::Kind::all_of, std::move(a), std::move(b)); }
-  friend Filter operator||(Filter a, Filter b) { return combine(detail::FilterNode::Kind::any_of, std::move(a), std::move(b)); }
+  friend Filter operator&&(Filter a, Filter b) {
+    return combine(detail::FilterNode::Kind::all_of, std::move(a), std::move(b));
+  }
+  friend Filter operator||(Filter a, Filter b) {
+    return combine(detail::FilterNode::Kind::any_of, std::move(a), std::move(b));
+  }
   friend Filter operator!(Filter a) {
     detail::FilterNode node;
     node.kind = detail::FilterNode::Kind::negate;
@@ -81,17 +97,29 @@ class Column {
   explicit Column(M T::*member) : member_index_(detail::member_index(member)) {}
 
   template <class V>
-  friend Filter<T> operator==(const Column& c, const V& v) { return c.compare("=", v); }
+  friend Filter<T> operator==(const Column& c, const V& v) {
+    return c.compare("=", v);
+  }
   template <class V>
-  friend Filter<T> operator!=(const Column& c, const V& v) { return c.compare("<>", v); }
+  friend Filter<T> operator!=(const Column& c, const V& v) {
+    return c.compare("<>", v);
+  }
   template <class V>
-  friend Filter<T> operator<(const Column& c, const V& v) { return c.compare("<", v); }
+  friend Filter<T> operator<(const Column& c, const V& v) {
+    return c.compare("<", v);
+  }
   template <class V>
-  friend Filter<T> operator<=(const Column& c, const V& v) { return c.compare("<=", v); }
+  friend Filter<T> operator<=(const Column& c, const V& v) {
+    return c.compare("<=", v);
+  }
   template <class V>
-  friend Filter<T> operator>(const Column& c, const V& v) { return c.compare(">", v); }
+  friend Filter<T> operator>(const Column& c, const V& v) {
+    return c.compare(">", v);
+  }
   template <class V>
-  friend Filter<T> operator>=(const Column& c, const V& v) { return c.compare(">=", v); }
+  friend Filter<T> operator>=(const Column& c, const V& v) {
+    return c.compare(">=", v);
+  }
 
   // column = ANY($1): one array parameter, however many values.
   [[nodiscard]] Filter<T> in(std::vector<Value> values) const {
@@ -103,8 +131,12 @@ class Column {
   [[nodiscard]] Filter<T> is_null() const { return Filter<T>(leaf(detail::FilterNode::Kind::is_null)); }
   [[nodiscard]] Filter<T> is_not_null() const { return Filter<T>(leaf(detail::FilterNode::Kind::is_not_null)); }
   // LIKE / ILIKE with the pattern as a parameter (escape % and _ in user input yourself).
-  [[nodiscard]] Filter<T> like(std::string pattern) const { return pattern_leaf(detail::FilterNode::Kind::like, std::move(pattern)); }
-  [[nodiscard]] Filter<T> ilike(std::string pattern) const { return pattern_leaf(detail::FilterNode::Kind::ilike, std::move(pattern)); }
+  [[nodiscard]] Filter<T> like(std::string pattern) const {
+    return pattern_leaf(detail::FilterNode::Kind::like, std::move(pattern));
+  }
+  [[nodiscard]] Filter<T> ilike(std::string pattern) const {
+    return pattern_leaf(detail::FilterNode::Kind::ilike, std::move(pattern));
+  }
   // low <= column AND column <= high.
   template <class A, class B>
   [[nodiscard]] Filter<T> between(const A& low, const B& high) const {

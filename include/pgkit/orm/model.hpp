@@ -28,9 +28,11 @@
 
 #include <pgkit/describe.hpp>
 #include <pgkit/orm/errors.hpp>
+#include <pgkit/params.hpp>
 #include <pgkit/types.hpp>
 
 #include <boost/describe/class.hpp>
+#include <boost/describe/enum.hpp>
 #include <boost/mp11/algorithm.hpp>
 
 #include <cstddef>
@@ -65,18 +67,32 @@ enum class Generated : std::uint8_t {
 enum class OnDelete : std::uint8_t { no_action, restrict, cascade, set_null, set_default };
 enum class RelationKind : std::uint8_t { has_many, belongs_to, many_to_many };
 
+namespace detail {
+// What the ORM does with one member's value, reached through its address: one table per C++ type (not
+// per model or member), so that 30 models of 20 columns instantiate a handful of these, and the
+// repository's loops are ordinary functions (src/orm).
+struct ValueOps {
+  void (*add)(const void* member, Params& params);     // appends it as a parameter
+  void (*read)(void* member, const Field& field);      // sets it from a field
+  bool (*is_empty)(const void* member);                // an empty std::optional
+  void (*text)(const void* member, std::string& out);  // its text form (messages, text COPY)
+};
+}  // namespace detail
+
 struct ColumnMeta {
-  std::string member;          // the C++ member's name
-  std::string name;            // the column's name (the member's unless overridden)
+  std::string member;           // the C++ member's name
+  std::string name;             // the column's name (the member's unless overridden)
   Oid type = oid::unspecified;  // the C++ type's parameter OID (unspecified for strings and enums)
-  std::string sql_type;        // for DDL and schema checks: the type table's spelling, or the override
-  bool nullable = false;       // the member is a std::optional
+  std::string sql_type;         // for DDL and schema checks: the type table's spelling, or the override
+  bool nullable = false;        // the member is a std::optional
   Generated generated = Generated::none;
-  std::string server_default;  // SQL expression; empty: none
+  std::string server_default;    // SQL expression; empty: none
   std::size_t member_index = 0;  // position among the described members
   bool type_given = false;       // sql_type came from .type("...")
   bool is_text = false;          // std::string / std::string_view: text unless .type() says otherwise
   bool is_integer = false;
+  std::size_t offset = 0;  // of the member in the object
+  const detail::ValueOps* ops = nullptr;
 };
 
 struct UniqueMeta {
@@ -109,7 +125,7 @@ struct RelationMeta {
   RelationKind kind = RelationKind::has_many;
   std::string member;
   std::size_t member_index = 0;
-  std::string label;         // "User::posts", for NotLoaded
+  std::string label;             // "User::posts", for NotLoaded
   MetaGetter target = nullptr;   // the related model
   MetaGetter through = nullptr;  // many_to_many: the join table's model
   // has_many: the target's members holding this model's primary key;
@@ -137,6 +153,12 @@ struct TableMeta {
   std::optional<std::size_t> version;  // the optimistic-concurrency column
   std::vector<RelationMeta> relations;
   std::shared_ptr<const detail::Statements> statements;
+  // Where each relation member's RelationState is in the object, to name it for NotLoaded.
+  struct RelationSlot {
+    std::size_t member_index = 0;
+    std::size_t offset = 0;
+  };
+  std::vector<RelationSlot> relation_slots;
 
   // The column of a member (by the C++ member's name); nullptr when it is not a column.
   [[nodiscard]] const ColumnMeta* find_member(std::string_view member) const noexcept;
@@ -205,7 +227,8 @@ class ListRelation : public RelationState {
 
  private:
   void check() const {
-    if (!loaded_) [[unlikely]] throw_not_loaded(label_, typeid(T), Many ? "ManyToMany" : "HasMany");
+    if (!loaded_) [[unlikely]]
+      throw_not_loaded(label_, typeid(T), Many ? "ManyToMany" : "HasMany");
   }
   std::vector<T> items_;
 };
@@ -239,7 +262,8 @@ class BelongsTo : public RelationState {
   explicit operator bool() const { return has_value(); }
   // Throws NotLoaded when not loaded, and InterfaceError when loaded without a parent.
   [[nodiscard]] const T& value() const {
-    if (!has_value()) [[unlikely]] throw InterfaceError(std::string(label_ ? label_ : "BelongsTo") + " has no parent (NULL key)");
+    if (!has_value()) [[unlikely]]
+      throw InterfaceError(std::string(label_ ? label_ : "BelongsTo") + " has no parent (NULL key)");
     return *parent_;
   }
   const T& operator*() const { return value(); }
@@ -248,7 +272,8 @@ class BelongsTo : public RelationState {
 
  private:
   void check() const {
-    if (!loaded_) [[unlikely]] detail::throw_not_loaded(label_, typeid(T), "BelongsTo");
+    if (!loaded_) [[unlikely]]
+      detail::throw_not_loaded(label_, typeid(T), "BelongsTo");
   }
   std::shared_ptr<const T> parent_;
 };
@@ -318,6 +343,42 @@ std::string member_name(M T::*pointer) {
   return name;
 }
 
+template <class M>
+void value_add(const void* member, Params& params) {
+  params.add(*static_cast<const M*>(member));
+}
+template <class M>
+void value_read(void* member, const Field& field) {
+  *static_cast<M*>(member) = field.template as<M>();
+}
+template <class M>
+bool value_is_empty(const void* member) {
+  if constexpr (pgkit::detail::is_optional_v<M>) {
+    return !static_cast<const M*>(member)->has_value();
+  } else {
+    return false;
+  }
+}
+template <class M>
+void value_text(const void* member, std::string& out) {
+  using V = pgkit::detail::strip_optional_t<M>;
+  const V* value = nullptr;
+  if constexpr (pgkit::detail::is_optional_v<M>) {
+    const M& optional = *static_cast<const M*>(member);
+    if (!optional) return;
+    value = &*optional;
+  } else {
+    value = static_cast<const V*>(member);
+  }
+  if constexpr (pgkit::detail::has_to_text<V>) {
+    Type<V>::to_text(*value, out);
+  } else {
+    Type<V>::encode(*value, out);
+  }
+}
+template <class M>
+inline constexpr ValueOps value_ops{&value_add<M>, &value_read<M>, &value_is_empty<M>, &value_text<M>};
+
 // What the C++ type of a column tells: its OID, nullability, whether it is text or an integer.
 template <class M>
 ColumnMeta column_for(std::string_view member, std::size_t member_index) {
@@ -330,17 +391,18 @@ ColumnMeta column_for(std::string_view member, std::size_t member_index) {
   column.member_index = member_index;
   column.is_text = std::is_same_v<V, std::string> || std::is_same_v<V, std::string_view>;
   column.is_integer = pgkit::detail::pg_integer<V>;
+  column.ops = &value_ops<M>;
   return column;
 }
 
 // The non-template work of TableDef (src/orm/model.cpp).
 void set_table(TableMeta& meta, std::string_view schema, std::string_view name);
-void set_primary_key(TableMeta& meta, std::vector<std::size_t> member_indexes);
-void add_unique(TableMeta& meta, std::string_view name, std::vector<std::size_t> member_indexes);
-void add_index(TableMeta& meta, std::vector<std::size_t> member_indexes);
+void set_primary_key(TableMeta& meta, const std::vector<std::size_t>& member_indexes);
+void add_unique(TableMeta& meta, std::string_view name, const std::vector<std::size_t>& member_indexes);
+void add_index(TableMeta& meta, const std::vector<std::size_t>& member_indexes);
 void add_check(TableMeta& meta, std::string_view name, std::string_view expression);
 void set_version(TableMeta& meta, std::size_t member_index);
-void add_foreign_key(TableMeta& meta, std::vector<std::size_t> member_indexes, MetaGetter target,
+void add_foreign_key(TableMeta& meta, const std::vector<std::size_t>& member_indexes, MetaGetter target,
                      std::vector<std::string> target_members);
 void add_relation(TableMeta& meta, RelationMeta relation);
 // Validates what a model says about itself and builds its statements' text.
@@ -416,9 +478,18 @@ class TableDef {
   explicit TableDef(TableMeta& meta) : meta_(meta) {
     meta_.model = detail::type_display_name(typeid(T));
     std::size_t index = 0;
+    const T probe{};  // members are found by their offsets in an object
+    const auto offset = [&](const void* member) {
+      return static_cast<std::size_t>(static_cast<const char*>(member) - reinterpret_cast<const char*>(&probe));
+    };
     boost::mp11::mp_for_each<pgkit::detail::described_fields<T>>([&](auto d) {
       using M = detail::descriptor_value<decltype(d)>;
-      if constexpr (!detail::is_relation_v<M>) meta_.columns.push_back(detail::column_for<M>(d.name, index));
+      if constexpr (detail::is_relation_v<M>) {
+        meta_.relation_slots.push_back({index, offset(static_cast<const RelationState*>(&(probe.*d.pointer)))});
+      } else {
+        meta_.columns.push_back(detail::column_for<M>(d.name, index));
+        meta_.columns.back().offset = offset(&(probe.*d.pointer));
+      }
       ++index;
     });
   }
@@ -505,8 +576,8 @@ class TableDef {
   template <class C, class J, class A, class B>
   void many_to_many(ManyToMany<C> T::*relation, A J::*to_this, B J::*to_target) {
     static_assert(!detail::is_relation_v<A> && !detail::is_relation_v<B>, "the join model's key columns");
-    add_relation(RelationKind::many_to_many, relation, &orm::meta<C>, &orm::meta<J>,
-                 {detail::member_name(to_this)}, {detail::member_name(to_target)});
+    add_relation(RelationKind::many_to_many, relation, &orm::meta<C>, &orm::meta<J>, {detail::member_name(to_this)},
+                 {detail::member_name(to_target)});
   }
 
  private:

@@ -15,17 +15,16 @@
 #pragma once
 
 #include <pgkit/connection.hpp>
-#include <pgkit/copy.hpp>
 #include <pgkit/orm/detail/statements.hpp>
 #include <pgkit/orm/filter.hpp>
 #include <pgkit/orm/model.hpp>
-#include <pgkit/pipeline.hpp>
 #include <pgkit/pool.hpp>
 #include <pgkit/sql.hpp>
 #include <pgkit/transaction.hpp>
 
 #include <array>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <span>
 #include <string>
@@ -36,11 +35,15 @@ namespace pgkit::orm {
 
 // What upsert does on a conflict, and on which constraint.
 struct Upsert {
-  std::string unique;      // a unique group's name (t.unique_named); empty: the primary key
+  std::string unique;       // a unique group's name (t.unique_named); empty: the primary key
   bool do_nothing = false;  // false: update every other column from the new row
 };
-inline Upsert on_conflict_update(std::string unique = {}) { return {std::move(unique), false}; }
-inline Upsert on_conflict_do_nothing(std::string unique = {}) { return {std::move(unique), true}; }
+inline Upsert on_conflict_update(std::string unique = {}) {
+  return {std::move(unique), false};
+}
+inline Upsert on_conflict_do_nothing(std::string unique = {}) {
+  return {std::move(unique), true};
+}
 
 struct InsertManyOptions {
   // From this many rows on, COPY instead of pipelined INSERTs (when every row gives every column).
@@ -61,79 +64,46 @@ void check_key_count(const TableMeta& meta, std::size_t given);
 void check_result_width(const Result& result, const TableMeta& meta);
 
 enum class SelectKind : std::uint8_t { rows, count, exists, remove };
-std::string select_sql(const TableMeta& meta, SelectKind kind, const FilterNode& where, const std::vector<OrderTerm>& order,
-                       std::optional<std::int64_t> limit, std::int64_t offset, Params& params);
+std::string select_sql(const TableMeta& meta, SelectKind kind, const FilterNode& where,
+                       const std::vector<OrderTerm>& order, std::optional<std::int64_t> limit, std::int64_t offset,
+                       Params& params);
 std::string partial_update_sql(const TableMeta& meta, const std::vector<std::size_t>& member_indexes);
 std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_t mask, bool with_key);
-// Keyset page: rows after the values already in `params` (one per ordering column, then the key).
-std::string page_sql(const TableMeta& meta, const FilterNode& where, const std::vector<OrderTerm>& order,
-                     bool after, Params& params, std::vector<std::size_t>& order_columns);
-std::string insert_variant(const TableMeta& meta, std::uint64_t mask, bool with_key, bool returning);
+// Keyset page: the filter's values go into params first, then the caller adds the values of the
+// ordering columns (order_columns, the key's appended), then the limit.
+std::string page_sql(const TableMeta& meta, const FilterNode& where, const std::vector<OrderTerm>& order, bool after,
+                     Params& params, std::vector<std::size_t>& order_columns);
 
-// f(column, value) for every column of obj, in TableMeta order.
-template <class T, class F>
-void for_each_column(const T& obj, F&& f) {
-  std::size_t column = 0;
-  boost::mp11::mp_for_each<column_descriptors<T>>([&](auto d) { f(column++, obj.*d.pointer); });
-}
-
-// f(value) for one column.
-template <class T, class F>
-void visit_column(const T& obj, std::size_t wanted, F&& f) {
-  for_each_column(obj, [&](std::size_t column, const auto& value) {
-    if (column == wanted) f(value);
-  });
-}
-
-template <class T>
-void read_column(T& obj, std::size_t wanted, const Field& field) {
-  std::size_t column = 0;
-  boost::mp11::mp_for_each<column_descriptors<T>>([&](auto d) {
-    using M = descriptor_value<decltype(d)>;
-    if (column++ == wanted) obj.*d.pointer = field.template as<M>();
-  });
-}
-
-// T from its columns' fields, in TableMeta order; relation members get their names for NotLoaded.
+// The model-independent work on objects, reached through their address and TableMeta's offsets and
+// value operations (src/orm/repository.cpp): templates stay thin, compile times short.
+// Sets obj's columns from `row` (`columns`: result column per model column; empty: by position).
+void decode_row(const TableMeta& meta, const Result& result, std::size_t row, std::span<const std::size_t> columns,
+                void* obj);
+// Sets obj's columns from `fields`, one per model column in TableMeta order.
+void decode_fields(const TableMeta& meta, const Field* fields, void* obj);
 template <class T>
 T decode(const Field* fields, const TableMeta& meta) {
   T obj{};
-  std::size_t column = 0;
-  std::size_t index = 0;
-  boost::mp11::mp_for_each<pgkit::detail::described_fields<T>>([&](auto d) {
-    using M = descriptor_value<decltype(d)>;
-    if constexpr (is_relation_v<M>) {
-      (obj.*d.pointer).set_label(relation_label(meta, index));
-    } else {
-      obj.*d.pointer = fields[column++].template as<M>();
-    }
-    ++index;
-  });
+  decode_fields(meta, fields, &obj);
   return obj;
 }
-
-template <class T>
-std::vector<T> decode_rows(const Result& result, const TableMeta& meta, std::span<const std::size_t> columns) {
-  std::vector<T> rows;
-  rows.reserve(result.size());
-  std::array<Field, column_count<T>> fields;
-  for (std::size_t i = 0, n = result.size(); i < n; ++i) {
-    pgkit::detail::fields_at(*result.data(), i, columns, fields.data());
-    rows.push_back(decode<T>(fields.data(), meta));
-  }
-  return rows;
-}
-
-template <std::size_t N>
-constexpr std::array<std::size_t, N> positions() {
-  std::array<std::size_t, N> out{};
-  for (std::size_t i = 0; i < N; ++i) out[i] = i;
-  return out;
-}
+// The insert's parameters (the generated key first when with_key); returns the mask of server-default
+// columns left to the server.
+std::uint64_t insert_params(const TableMeta& meta, const void* obj, bool with_key, Params& params);
+std::uint64_t insert_mask(const TableMeta& meta, const void* obj);
+const std::string& insert_text(const TableMeta& meta, std::uint64_t mask, bool bulk, std::string& scratch);
+void add_key(const TableMeta& meta, const void* obj, Params& params);
+void add_columns(const TableMeta& meta, const void* obj, const std::vector<std::size_t>& columns, Params& params);
+// update(obj): the statement's parameters, and the error when it changed no row.
+void update_params(const TableMeta& meta, const void* obj, Params& params);
+[[noreturn]] void throw_update_missed(const TableMeta& meta, const void* obj);
+// insert_many over `count` objects `stride` bytes apart.
+void insert_many(Connection& connection, const TableMeta& meta, void* first, std::size_t stride, std::size_t count,
+                 const InsertManyOptions& options);
 
 template <class V>
 void add_key_part(Params& params, const V& value) {
-  if constexpr (pgkit::detail::is_std_tuple<V>::value) {
+  if constexpr (pgkit::detail::is_tuple<V>::value) {
     std::apply([&](const auto&... parts) { (params.add(parts), ...); }, value);
   } else {
     params.add(value);
@@ -156,14 +126,17 @@ class Repository {
   // the row as stored.
   T insert(const T& obj) {
     params_.clear();
-    const std::uint64_t mask = insert_params(obj, params_);
-    return one(insert_text(mask, false), params_);
+    const std::uint64_t mask = detail::insert_params(meta_, &obj, false, params_);
+    return one(run(detail::insert_text(meta_, mask, false, scratch_sql_), params_));
   }
 
   // Inserts every object in one transaction; generated keys are reserved first and written into the
-  // objects. Pipelined INSERTs below options.copy_threshold rows, a binary COPY from there on (when no
-  // row leaves a server default to the server). Returns the rows inserted.
-  std::size_t insert_many(std::span<T> objects, const InsertManyOptions& options = {});
+  // objects. Pipelined INSERTs below options.copy_threshold rows, a COPY from there on (when no row
+  // leaves a server default to the server). Returns the rows inserted.
+  std::size_t insert_many(std::span<T> objects, const InsertManyOptions& options = {}) {
+    detail::insert_many(conn_, meta_, objects.data(), sizeof(T), objects.size(), options);
+    return objects.size();
+  }
 
   // The row with this key (the key's columns in primary-key order, or one std::tuple of them).
   template <class... K>
@@ -191,7 +164,16 @@ class Repository {
   }
   // Keyset pagination in `query`'s order (all ascending or all descending), with the primary key as
   // the tie-breaker: the page of query.limit() rows after `last` (nullptr: the first page).
-  std::vector<T> page_after(const Query<T>& query, const T* last, const Filter<T>& where = {});
+  std::vector<T> page_after(const Query<T>& query, const T* last, const Filter<T>& where = {}) {
+    if (!query.limit()) throw InterfaceError(meta_.model + ": page_after needs the page size (Query::limit)");
+    Params params;
+    std::vector<std::size_t> order_columns;
+    const std::string sql =
+        detail::page_sql(meta_, where.node(), query.order(), last != nullptr, params, order_columns);
+    if (last != nullptr) detail::add_columns(meta_, last, order_columns, params);
+    params.add(*query.limit());
+    return all(run(sql, params));
+  }
 
   std::vector<T> find_by(const Filter<T>& where, const Query<T>& query = {}) {
     Params params;
@@ -225,12 +207,21 @@ class Repository {
   std::vector<T> query_raw(const sql::Composed& statement, const Params& params = {}) {
     const Result result = run(statement.str(), params);
     const auto columns = detail::result_columns(result, meta_);
-    return detail::decode_rows<T>(result, meta_, columns);
+    std::vector<T> rows(result.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) detail::decode_row(meta_, result, i, columns, &rows[i]);
+    return rows;
   }
 
-  // Updates every column of obj's row (found by its key) and returns the row as stored. A versioned
-  // model's row must still have obj's version (StaleObject otherwise), and gets version + 1.
-  T update(const T& obj);
+  // Updates every column of obj's row (found by its key) and returns the row as stored: NotFound when
+  // there is no such row. A versioned model's row must still have obj's version (StaleObject
+  // otherwise, and nothing changes); the stored row has version + 1.
+  T update(const T& obj) {
+    Params params;
+    detail::update_params(meta_, &obj, params);
+    const Result result = run(s().update, params);
+    if (result.empty()) detail::throw_update_missed(meta_, &obj);
+    return one(result);
+  }
   // Updates only the given columns of the row with this key; std::nullopt when there is none.
   template <class K, class... C>
   std::optional<T> update(const K& key, const Change<T>& first, const C&... more) {
@@ -246,8 +237,14 @@ class Repository {
     return optional(run(detail::partial_update_sql(meta_, members), params));
   }
 
-  // INSERT ... ON CONFLICT: the stored row, or std::nullopt when do_nothing met a conflict.
-  std::optional<T> upsert(const T& obj, const Upsert& on_conflict = {});
+  // INSERT ... ON CONFLICT: the stored row, or std::nullopt when do_nothing met a conflict. On the
+  // primary key, a generated key is sent as the object has it; keys are never rewritten.
+  std::optional<T> upsert(const T& obj, const Upsert& on_conflict = {}) {
+    const bool with_key = on_conflict.unique.empty() && !s().next_keys.empty();
+    Params params;
+    const std::uint64_t mask = detail::insert_params(meta_, &obj, with_key, params);
+    return optional(run(detail::upsert_sql(meta_, on_conflict, mask, with_key), params));
+  }
 
   // Deletes the row with this key; false when there was none.
   template <class... K>
@@ -275,61 +272,20 @@ class Repository {
   }
   std::vector<T> all(const Result& result) {
     detail::check_result_width(result, meta_);
-    static constexpr auto columns = detail::positions<detail::column_count<T>>();
-    return detail::decode_rows<T>(result, meta_, columns);
+    std::vector<T> rows(result.size());
+    for (std::size_t i = 0; i < rows.size(); ++i) detail::decode_row(meta_, result, i, {}, &rows[i]);
+    return rows;
   }
   std::optional<T> optional(const Result& result) {
     if (result.empty()) return std::nullopt;
-    if (result.size() > 1) (void)result.one();  // UnexpectedRowCount
-    return all(result).front();
+    return one(result);
   }
-  T one(const std::string& sql, const Params& params) {
-    const Result result = run(sql, params);
-    (void)result.one();
-    return all(result).front();
-  }
-
-  // Which server-default columns obj leaves to the server (bit d: Statements::defaulted[d]).
-  std::uint64_t insert_mask(const T& obj) const {
-    const detail::Statements& st = s();
-    std::uint64_t mask = 0;
-    for (std::size_t d = 0; d < st.defaulted.size(); ++d) {
-      detail::visit_column(obj, st.defaulted[d], [&](const auto& value) {
-        if constexpr (pgkit::detail::is_optional_v<std::remove_cvref_t<decltype(value)>>) {
-          if (!value) mask |= std::uint64_t{1} << d;
-        }
-      });
-    }
-    return mask;
-  }
-  // The insert's parameters; returns the mask of server-default columns left out.
-  std::uint64_t insert_params(const T& obj, Params& params) const {
-    const detail::Statements& st = s();
-    const std::uint64_t mask = st.defaulted.empty() ? 0 : insert_mask(obj);
-    std::size_t next = 0;  // insert_columns and defaulted ascend with the columns
-    std::size_t d = 0;
-    detail::for_each_column(obj, [&](std::size_t column, const auto& value) {
-      if (next >= st.insert_columns.size() || st.insert_columns[next] != column) return;
-      ++next;
-      while (d < st.defaulted.size() && st.defaulted[d] < column) ++d;
-      const bool left_out = d < st.defaulted.size() && st.defaulted[d] == column && (mask >> d & 1U) != 0;
-      if (!left_out) params.add(value);
-    });
-    return mask;
-  }
-  // The insert for a mask: returning every column, or for insert_many (with reserved keys, no RETURNING).
-  const std::string& insert_text(std::uint64_t mask, bool bulk) {
-    const auto& cached = bulk ? s().bulk_inserts : s().inserts;
-    if (mask < cached.size()) return cached[mask];
-    scratch_sql_ = detail::insert_variant(meta_, mask, bulk, !bulk);
-    return scratch_sql_;
-  }
-  void copy_rows(std::span<T> objects);
-  void pipeline_rows(std::span<T> objects, std::uint64_t mask, bool with_key);
-  void add_key_of(const T& obj, Params& params) const {
-    for (const std::size_t k : meta_.primary_key) {
-      detail::visit_column(obj, k, [&](const auto& value) { params.add(value); });
-    }
+  T one(const Result& result) {
+    (void)result.one();  // UnexpectedRowCount unless exactly one
+    detail::check_result_width(result, meta_);
+    T obj{};
+    detail::decode_row(meta_, result, 0, {}, &obj);
+    return obj;
   }
 
   Connection& conn_;
@@ -337,126 +293,6 @@ class Repository {
   Params params_;
   std::string scratch_sql_;
 };
-
-// ---------------------------------------------------------------------------------------------------
-
-template <class T>
-T Repository<T>::update(const T& obj) {
-  const detail::Statements& st = s();
-  if (st.update.empty()) throw InterfaceError(meta_.model + ": every column is part of the key; nothing to update");
-  Params params;
-  std::size_t next = 0;
-  detail::for_each_column(obj, [&](std::size_t column, const auto& value) {
-    if (next < st.update_columns.size() && st.update_columns[next] == column) {
-      params.add(value);
-      ++next;
-    }
-  });
-  add_key_of(obj, params);
-  if (meta_.version) detail::visit_column(obj, *meta_.version, [&](const auto& value) { params.add(value); });
-  const Result result = run(st.update, params);
-  if (result.empty()) {
-    std::string key;
-    for (const std::size_t k : meta_.primary_key) {
-      detail::visit_column(obj, k, [&](const auto& value) {
-        std::string text;
-        if constexpr (requires { Type<std::remove_cvref_t<decltype(value)>>::to_text(value, text); }) {
-          Type<std::remove_cvref_t<decltype(value)>>::to_text(value, text);
-        } else {
-          Type<std::remove_cvref_t<decltype(value)>>::encode(value, text);
-        }
-        key += key.empty() ? text : ", " + text;
-      });
-    }
-    if (meta_.version) throw StaleObject(meta_.model, "(" + key + ")");
-    throw NotFound(meta_.model, "(" + key + ")");
-  }
-  return all(result).front();
-}
-
-template <class T>
-std::optional<T> Repository<T>::upsert(const T& obj, const Upsert& on_conflict) {
-  const bool on_key = on_conflict.unique.empty();
-  const bool with_key = on_key && !s().next_keys.empty();
-  Params params;
-  if (with_key) add_key_of(obj, params);
-  const std::uint64_t mask = insert_params(obj, params);
-  return optional(run(detail::upsert_sql(meta_, on_conflict, mask, with_key), params));
-}
-
-template <class T>
-std::vector<T> Repository<T>::page_after(const Query<T>& query, const T* last, const Filter<T>& where) {
-  if (!query.limit()) throw InterfaceError(meta_.model + ": page_after needs the page size (Query::limit)");
-  // page_sql numbers the filter's values first, then the values of `last` for the ordering's columns
-  // (the key's appended), then the limit.
-  Params params;
-  std::vector<std::size_t> order_columns;
-  const std::string sql = detail::page_sql(meta_, where.node(), query.order(), last != nullptr, params, order_columns);
-  if (last != nullptr) {
-    for (const std::size_t c : order_columns) {
-      detail::visit_column(*last, c, [&](const auto& value) { params.add(value); });
-    }
-  }
-  params.add(*query.limit());
-  return all(run(sql, params));
-}
-
-template <class T>
-std::size_t Repository<T>::insert_many(std::span<T> objects, const InsertManyOptions& options) {
-  if (objects.empty()) return 0;
-  const detail::Statements& st = s();
-  const bool reserve_keys = !st.next_keys.empty();
-  Transaction tx(conn_);
-  if (reserve_keys) {
-    const Result keys = run(st.next_keys, Params(static_cast<std::int64_t>(objects.size())));
-    for (std::size_t i = 0; i < objects.size(); ++i) detail::read_column(objects[i], meta_.primary_key[0], keys[i][0]);
-  }
-  // Rows that leave different server defaults out need different statements: one batch per variant.
-  std::vector<std::uint64_t> masks;
-  for (const T& obj : objects) {
-    const std::uint64_t mask = st.defaulted.empty() ? 0 : insert_mask(obj);
-    if (std::find(masks.begin(), masks.end(), mask) == masks.end()) masks.push_back(mask);
-  }
-  try {
-    if (masks.size() == 1 && masks[0] == 0 && objects.size() >= options.copy_threshold) {
-      copy_rows(objects);
-    } else {
-      for (const std::uint64_t mask : masks) pipeline_rows(objects, mask, reserve_keys);
-    }
-  } catch (const DatabaseError&) {
-    detail::rethrow_with_model(meta_);
-  }
-  tx.commit();
-  return objects.size();
-}
-
-template <class T>
-void Repository<T>::copy_rows(std::span<T> objects) {
-  std::vector<std::string> names;
-  for (const auto& column : meta_.columns) names.push_back(column.name);
-  CopyWriter writer(conn_, TableName(meta_.schema, meta_.name), names);
-  for (const T& obj : objects) {
-    [&]<template <class...> class L, class... D>(L<D...>) {
-      writer.write(std::tuple<const detail::descriptor_value<D>&...>(obj.*D::pointer...));
-    }(detail::column_descriptors<T>{});
-  }
-  writer.finish();
-}
-
-template <class T>
-void Repository<T>::pipeline_rows(std::span<T> objects, std::uint64_t mask, bool with_key) {
-  pgkit::detail::ManyRowsWriter writer(conn_, insert_text(mask, true), {});
-  const bool varies = !s().defaulted.empty();
-  for (const T& obj : objects) {
-    if (varies && insert_mask(obj) != mask) continue;
-    Params& params = writer.row_params();
-    params.clear();
-    if (with_key) add_key_of(obj, params);
-    insert_params(obj, params);
-    writer.send_row();
-  }
-  writer.finish();
-}
 
 // A repository for T over whatever it is given: orm::repository<User>(pooled).
 template <class T, class Source>

@@ -14,17 +14,18 @@ namespace pgkit::orm::detail {
 inline constexpr std::size_t max_cached_default_columns = 6;
 
 struct Statements {
-  std::string table;                // the quoted, possibly qualified, table name
-  std::vector<std::string> quoted;  // each column's quoted name
-  std::string select_list;          // every column, in TableMeta order
-  std::string select_from;          // SELECT <list> FROM <table>
-  std::string key_list;             // the primary key's columns: "id" or "a", "b"
-  std::string key_match;            // "id" = $1 AND ... for the key as the first parameters
-  std::string get;                  // select_from WHERE key_match
-  std::string count;                // SELECT count(*) FROM <table>
-  std::string remove;               // DELETE FROM <table> WHERE key_match
-  std::string all_page;             // select_from ORDER BY key OFFSET $1 LIMIT $2
-  std::string after_key;            // select_from WHERE (key) > ($1..) ORDER BY key LIMIT $k+1
+  std::string table;                   // the quoted, possibly qualified, table name
+  std::vector<std::string> quoted;     // each column's quoted name
+  std::string select_list;             // every column, in TableMeta order
+  std::vector<std::size_t> positions;  // 0, 1, ...: the result columns of select_list
+  std::string select_from;             // SELECT <list> FROM <table>
+  std::string key_list;                // the primary key's columns: "id" or "a", "b"
+  std::string key_match;               // "id" = $1 AND ... for the key as the first parameters
+  std::string get;                     // select_from WHERE key_match
+  std::string count;                   // SELECT count(*) FROM <table>
+  std::string remove;                  // DELETE FROM <table> WHERE key_match
+  std::string all_page;                // select_from ORDER BY key OFFSET $1 LIMIT $2
+  std::string after_key;               // select_from WHERE (key) > ($1..) ORDER BY key LIMIT $k+1
   // UPDATE of every updatable column: values first (update_columns), then the key, then the version.
   std::string update;
   std::vector<std::size_t> update_columns;
@@ -32,9 +33,9 @@ struct Statements {
   // a server default, left out when empty (bit i of a variant's mask: defaulted[i] left out).
   std::vector<std::size_t> insert_columns;
   std::vector<std::size_t> defaulted;
-  std::vector<std::string> inserts;        // by mask, RETURNING every column
-  std::vector<std::string> bulk_inserts;   // by mask, with the generated key too, no RETURNING
-  std::string next_keys;                   // $1 new keys for a generated primary key (empty: natural)
+  std::vector<std::string> inserts;       // by mask, RETURNING every column
+  std::vector<std::string> bulk_inserts;  // by mask, with the generated key too, no RETURNING
+  std::string next_keys;                  // $1 new keys for a generated primary key (empty: natural)
 };
 
 }  // namespace pgkit::orm::detail
