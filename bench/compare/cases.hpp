@@ -34,6 +34,13 @@ void register_pgkit(Registry& registry);
 void register_libpq(Registry& registry);
 void register_pqxx(Registry& registry);
 void register_psycopg2(Registry& registry);
+void register_sqlalchemy(Registry& registry);   // impls sqlalchemy (the seed's way) and sqlalchemy_selectin
+void register_orm_sql(Registry& registry);      // impl pgkit_sql: the ORM cases in hand-written pgkit SQL
+void register_orm_repository(Registry& registry);  // the ORM cases through pgkit::orm (impl pgkit)
+
+// Runs `case_name` of a Python script (/usr/bin/python3 <script> <case> <count>, the conninfo on stdin)
+// and returns the seconds it reports.
+double run_python_case(const char* script_path, const std::string& case_name, const Workload& w);
 
 // Creates the tables the cases use (idempotent); `rows` rows in bench_rows.
 void prepare_fixtures(const std::string& conninfo, long rows);
@@ -63,5 +70,12 @@ inline constexpr const char* copy_table = "bench_copy";
 // COPY out reads all of bench_rows: through this query (pgkit, raw libpq, psycopg2) or the table itself
 // (libpqxx 6.4 streams whole tables only).
 inline constexpr const char* copy_out_query = "SELECT id, name, price, qty FROM bench_rows";
+
+// The ORM cases (orm_*): the seed's User and Post. prepare_fixtures fills bench_orm_users with users
+// 1..orm_fixture_users, each with orm_posts_per_user posts; orm_insert adds users above them and
+// removes them again (remove_new_orm_users), untimed.
+inline constexpr long orm_fixture_users = 1'000;
+inline constexpr long orm_posts_per_user = 10;
+void remove_new_orm_users(const std::string& conninfo);
 
 }  // namespace pgkit::bench

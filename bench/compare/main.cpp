@@ -1,4 +1,5 @@
-// pgkit-compare: pgkit beside raw libpq, libpqxx and psycopg2, in one run against one server.
+// pgkit-compare: pgkit beside raw libpq, libpqxx and psycopg2, and pgkit::orm beside hand-written pgkit
+// SQL and SQLAlchemy (orm_* cases), in one run against one server.
 //
 //   build/bench/pgkit-compare            a table
 //   build/bench/pgkit-compare --json     one {"case": ..., "impl": ..., "ops_per_s": ...} per line
@@ -21,7 +22,10 @@ namespace {
 
 using namespace pgkit::bench;
 
-constexpr std::array<const char*, 4> implementation_order = {"pgkit", "libpq", "libpqxx", "psycopg2"};
+constexpr std::array<const char*, 7> implementation_order = {
+    "pgkit", "libpq", "libpqxx", "psycopg2", "pgkit_sql", "sqlalchemy", "sqlalchemy_selectin"};
+
+bool is_orm_case(const std::string& name) { return name.starts_with("orm_"); }
 
 struct Measurement {
   std::string case_name;
@@ -53,28 +57,51 @@ void print_json(const std::vector<Measurement>& results) {
   }
 }
 
+double rate_of(const std::vector<Measurement>& results, const std::string& case_name, const std::string& impl) {
+  for (const auto& m : results) {
+    if (m.case_name == case_name && m.impl == impl) return m.ops_per_s;
+  }
+  return 0.0;
+}
+
 void print_table(const std::vector<Measurement>& results, const std::vector<std::string>& only_cases, bool quick,
                  int repeat) {
-  fmt::print("{:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", "case", "count", "pgkit", "libpq",
-             "libpqxx", "psycopg2", "pgkit/libpq", "pgkit/pqxx", "pgkit/py");
-  for (const Case& c : all_cases()) {
-    const auto find = [&](const std::string& impl) {
-      for (const auto& m : results) {
-        if (m.case_name == c.name && m.impl == impl) return m.ops_per_s;
-      }
-      return 0.0;
-    };
-    if (!wanted(only_cases, c.name)) continue;
-    const double pg = find("pgkit");
-    fmt::print("{:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", c.name,
-               quick ? c.quick_count : c.count, rate(pg), rate(find("libpq")), rate(find("libpqxx")),
-               rate(find("psycopg2")), ratio(pg, find("libpq")), ratio(pg, find("libpqxx")),
-               ratio(pg, find("psycopg2")));
+  const auto cases = [&](bool orm) {
+    std::vector<const Case*> chosen;
+    for (const Case& c : all_cases()) {
+      if (wanted(only_cases, c.name) && is_orm_case(c.name) == orm) chosen.push_back(&c);
+    }
+    return chosen;
+  };
+  if (const auto driver = cases(false); !driver.empty()) {
+    fmt::print("{:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", "case", "count", "pgkit", "libpq",
+               "libpqxx", "psycopg2", "pgkit/libpq", "pgkit/pqxx", "pgkit/py");
+    for (const Case* c : driver) {
+      const auto find = [&](const char* impl) { return rate_of(results, c->name, impl); };
+      const double pg = find("pgkit");
+      fmt::print("{:<14} {:>8} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12} {:>12}\n", c->name,
+                 quick ? c->quick_count : c->count, rate(pg), rate(find("libpq")), rate(find("libpqxx")),
+                 rate(find("psycopg2")), ratio(pg, find("libpq")), ratio(pg, find("libpqxx")),
+                 ratio(pg, find("psycopg2")));
+    }
+  }
+  // pgkit here is pgkit::orm's repository; sqlalchemy the seed's way (lazy loading), _selectin with selectinload.
+  if (const auto orm = cases(true); !orm.empty()) {
+    fmt::print("{:<16} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>10} {:>10}\n", "case", "count", "pgkit(orm)",
+               "pgkit_sql", "sqlalchemy", "sa_selectin", "orm/sql", "orm/sa", "orm/sa_sel");
+    for (const Case* c : orm) {
+      const auto find = [&](const char* impl) { return rate_of(results, c->name, impl); };
+      const double pg = find("pgkit");
+      fmt::print("{:<16} {:>8} {:>12} {:>12} {:>12} {:>12} {:>10} {:>10} {:>10}\n", c->name,
+                 quick ? c->quick_count : c->count, rate(pg), rate(find("pgkit_sql")), rate(find("sqlalchemy")),
+                 rate(find("sqlalchemy_selectin")), ratio(pg, find("pgkit_sql")), ratio(pg, find("sqlalchemy")),
+                 ratio(pg, find("sqlalchemy_selectin")));
+    }
   }
   for (const auto& m : results) {
     if (!m.error.empty()) fmt::print("{} / {}: failed: {}\n", m.case_name, m.impl, m.error);
   }
-  fmt::print("(operations per second, best of {} runs; counts are round trips or rows)\n", repeat);
+  fmt::print("(operations per second, best of {} runs; counts are round trips, rows or objects)\n", repeat);
 }
 
 }  // namespace
@@ -91,7 +118,7 @@ int main(int argc, char** argv) {
   app.add_option("--repeat", repeat, "Runs per case and implementation; the best counts (default 7, --quick 1)")
       ->check(CLI::Range(1, 100));
   app.add_option("--case", only_cases, "Only these cases");
-  app.add_option("--impl", only_impls, "Only these implementations (pgkit, libpq, libpqxx, psycopg2)");
+  app.add_option("--impl", only_impls, "Only these implementations (pgkit, libpq, libpqxx, psycopg2, pgkit_sql, sqlalchemy, sqlalchemy_selectin)");
   CLI11_PARSE(app, argc, argv);
   if (repeat == 0) repeat = quick ? 1 : 7;
 
@@ -105,6 +132,9 @@ int main(int argc, char** argv) {
     register_libpq(registry);
     register_pqxx(registry);
     register_psycopg2(registry);
+    register_orm_repository(registry);
+    register_orm_sql(registry);
+    register_sqlalchemy(registry);
 
     std::vector<Measurement> results;
     for (const Case& c : all_cases()) {

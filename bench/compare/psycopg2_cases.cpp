@@ -1,4 +1,4 @@
-// psycopg2 runs in Debian's /usr/bin/python3 (the python3 first on PATH may be another build that
+// psycopg2 and SQLAlchemy run in Debian's /usr/bin/python3 (the python3 first on PATH may be another build that
 // does not see python3-psycopg2). The conninfo goes through stdin, never argv.
 #include "cases.hpp"
 
@@ -6,6 +6,8 @@
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <fmt/format.h>
 
 #include <cerrno>
 #include <stdexcept>
@@ -16,7 +18,9 @@ namespace {
 
 constexpr const char* python = "/usr/bin/python3";
 
-double run_case(const std::string& name, const Workload& w) {
+}  // namespace
+
+double run_python_case(const char* script_path, const std::string& name, const Workload& w) {
   int to_child[2];
   int from_child[2];
   if (::pipe2(to_child, O_CLOEXEC) != 0 || ::pipe2(from_child, O_CLOEXEC) != 0) throw std::runtime_error("pipe");
@@ -24,7 +28,7 @@ double run_case(const std::string& name, const Workload& w) {
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, to_child[0], STDIN_FILENO);
   posix_spawn_file_actions_adddup2(&actions, from_child[1], STDOUT_FILENO);
-  std::string script = PGKIT_BENCH_PSYCOPG2_SCRIPT;
+  std::string script = script_path;
   std::string count = std::to_string(w.count);
   std::string program = python;
   std::string case_name = name;
@@ -54,18 +58,30 @@ double run_case(const std::string& name, const Workload& w) {
   ::waitpid(pid, &status, 0);
   const auto at = output.find("\"seconds\":");
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || at == std::string::npos) {
-    throw std::runtime_error("psycopg2 case failed (is python3-psycopg2 installed?)");
+    throw std::runtime_error(fmt::format("{} failed (are python3-psycopg2 and python3-sqlalchemy installed?)", name));
   }
   return std::stod(output.substr(at + 10));
 }
 
-}  // namespace
-
 void register_psycopg2(Registry& registry) {
   auto& cases = registry["psycopg2"];
   for (const char* name : {"select1", "point_select", "fetch_decode", "insert_many", "copy_in", "copy_out"}) {
-    cases[name] = [name = std::string(name)](const Workload& w) { return run_case(name, w); };
+    cases[name] = [name = std::string(name)](const Workload& w) {
+      return run_python_case(PGKIT_BENCH_PSYCOPG2_SCRIPT, name, w);
+    };
   }
+}
+
+void register_sqlalchemy(Registry& registry) {
+  for (const char* name : {"orm_insert", "orm_get", "orm_load_related"}) {
+    registry["sqlalchemy"][name] = [name = std::string(name)](const Workload& w) {
+      return run_python_case(PGKIT_BENCH_SQLALCHEMY_SCRIPT, name, w);
+    };
+  }
+  // selectinload changes how relations load; inserts and gets would be the same as the seed's.
+  registry["sqlalchemy_selectin"]["orm_load_related"] = [](const Workload& w) {
+    return run_python_case(PGKIT_BENCH_SQLALCHEMY_SCRIPT, "orm_load_related_selectin", w);
+  };
 }
 
 }  // namespace pgkit::bench

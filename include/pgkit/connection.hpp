@@ -273,6 +273,17 @@ class Connection : public Executor<Connection> {
   [[nodiscard]] bool is_open() const noexcept;
   // Where this connection goes, password redacted.
   [[nodiscard]] std::string describe() const;
+  // How many statements this connection has sent to the server since it was opened: one for each
+  // message asking the server to parse, describe or run SQL. exec/query/query_* and stream count 1 per
+  // call (a cached statement's automatic preparation, on its prepare_threshold-th run, adds 2: Parse and
+  // Describe); execute_script 1 (one simple Query, however many statements it holds); prepare() 2
+  // (Parse, Describe); exec of a PreparedStatement 1; a Pipeline 1 per queued statement or prepare;
+  // execute_many 1 per row plus 3 (its Parse, and BEGIN/COMMIT or SAVEPOINT/RELEASE around an atomic
+  // batch); a COPY 1 (its data rows are not
+  // statements); transaction control (BEGIN, COMMIT, SAVEPOINT, ...) 1 each. pgkit's housekeeping
+  // counts too (DEALLOCATE of evicted statements, type_info lookups, a pool's reset). Meant for tests
+  // that assert how many round trips an operation costs (no N+1).
+  [[nodiscard]] std::uint64_t statements_sent() const;
   // Number of nested pgkit::Transaction scopes open on this connection.
   [[nodiscard]] int transaction_depth() const noexcept;
   void close() noexcept;

@@ -151,6 +151,7 @@ class CopyWriterImpl {
     if (options.buffer_bytes == 0) throw InterfaceError("CopyOptions::buffer_bytes must be at least 1");
     require_no_nul(copy_sql);
     if (PQsendQuery(pg(), copy_sql.c_str()) == 0) BulkAccess::throw_send_failure(conn, "cannot start COPY");
+    BulkAccess::count_sent(conn);
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
     while (PQisBusy(pg()) != 0 && waiter.wait()) {
     }
@@ -263,6 +264,7 @@ struct CopyReaderImpl::State {
                                   "COPY")) {
     require_no_nul(copy_sql);
     if (PQsendQuery(pg(), copy_sql.c_str()) == 0) BulkAccess::throw_send_failure(conn, "cannot start COPY");
+    BulkAccess::count_sent(conn);
     // The server may take its time before the COPY starts (a lock on the table): within the deadline.
     while (PQisBusy(pg()) != 0) wait();
     PGresult* result = PQgetResult(pg());

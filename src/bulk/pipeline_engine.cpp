@@ -100,6 +100,7 @@ void PipelineEngine::send_params(std::size_t tag, const std::string& sql, const 
                         undescribed_result_format) == 0) {
     fail_connection("cannot queue a pipelined statement");
   }
+  BulkAccess::count_sent(conn_);
   queued(tag, parameter_bytes(params));
 }
 
@@ -110,6 +111,7 @@ void PipelineEngine::send_prepared(std::size_t tag, const std::string& name, con
                           params.lengths().data(), params.formats().data(), undescribed_result_format) == 0) {
     fail_connection("cannot queue a pipelined statement");
   }
+  BulkAccess::count_sent(conn_);
   queued(tag, parameter_bytes(params));
 }
 
@@ -120,6 +122,7 @@ void PipelineEngine::send_prepare(std::size_t tag, const std::string& name, cons
   if (PQsendPrepare(pg(), name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) == 0) {
     fail_connection("cannot queue a pipelined prepare");
   }
+  BulkAccess::count_sent(conn_);
   queued(tag, sql.size());
 }
 

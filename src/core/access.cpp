@@ -66,6 +66,8 @@ void BulkAccess::note_prepared_statement(Connection& conn) noexcept {
   if (auto* use = conn.impl_ ? conn.impl_->use : nullptr) use->note_statement(false);
 }
 
+void BulkAccess::count_sent(Connection& conn) noexcept { ++conn.impl_->statements_sent; }
+
 void BulkAccess::note_failure(Connection& conn, std::string_view sqlstate) noexcept {
   if (auto* use = conn.impl_ ? conn.impl_->use : nullptr) use->note_failure(sqlstate);
 }

@@ -158,6 +158,7 @@ void Connection::Impl::restore_client_encoding() {
   // Within the connection's query_timeout like any statement (not PQexec, which waits without one).
   bool restored = false;
   if (PQsendQuery(conn, "SET client_encoding TO 'UTF8'") != 0) {
+    ++statements_sent;
     try {
       detail::Waiter waiter(*this, query_timeout, "client_encoding reset");
       for (;;) {
@@ -186,6 +187,7 @@ Result Connection::Impl::command(std::string_view sql, std::optional<std::chrono
   note_statement(sql);
   const std::string text(sql);
   if (PQsendQuery(conn, text.c_str()) == 0) throw_send_failure("cannot send the statement");
+  ++statements_sent;
   return collect(timeout ? timeout : query_timeout);
 }
 

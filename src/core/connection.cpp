@@ -193,6 +193,8 @@ bool Connection::is_open() const noexcept {
 }
 
 std::string Connection::describe() const { return live().description; }
+std::uint64_t Connection::statements_sent() const { return live().statements_sent; }
+
 int Connection::transaction_depth() const noexcept { return live().transaction_depth; }
 
 void Connection::close() noexcept {

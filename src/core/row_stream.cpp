@@ -79,6 +79,7 @@ RowStream Connection::start_stream(std::string_view sql, const Params& params) {
                         detail::undescribed_result_format) == 0) {
     live().throw_send_failure("cannot send the statement");
   }
+  ++live().statements_sent;
   if (PQsetSingleRowMode(live().conn) == 0) {
     live().collect(std::nullopt);
     throw InterfaceError("cannot switch to single-row mode");

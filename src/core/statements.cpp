@@ -68,6 +68,7 @@ Result Connection::Impl::parse_and_describe(const std::string& name, const std::
     leave_pipeline();
     throw_send_failure("cannot prepare the statement");
   }
+  statements_sent += 2;  // Parse and Describe
   try {
     collect(query_timeout);
     Result description = collect(query_timeout);
@@ -124,6 +125,7 @@ detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, cons
                           detail::undescribed_result_format) == 0) {
       throw_send_failure("cannot send the statement");
     }
+    ++statements_sent;
   };
   if (!cache_options.enabled) {
     detail::checked_placeholders(sql, params.size());
@@ -152,6 +154,7 @@ detail::StatementCache::Entry* Connection::Impl::send(std::string_view sql, cons
                           static_cast<int>(detail::result_format_for(entry->column_types, conn))) == 0) {
     throw_send_failure("cannot send the statement");
   }
+  ++statements_sent;
   return entry;
 }
 
@@ -204,6 +207,7 @@ Result Connection::Impl::run_prepared(const PreparedStatement& statement, const 
                           static_cast<int>(detail::result_format_for(statement.column_types(), conn))) == 0) {
     throw_send_failure("cannot send the statement");
   }
+  ++statements_sent;
   return collect(timeout ? timeout : query_timeout);
 }
 
@@ -226,10 +230,12 @@ PreparedStatement Connection::prepare(std::string_view name, std::string_view sq
   if (PQsendPrepare(live().conn, name_text.c_str(), sql_text.c_str(), 0, nullptr) == 0) {
     live().throw_send_failure("cannot prepare the statement");
   }
+  ++live().statements_sent;
   live().collect(live().query_timeout);
   if (PQsendDescribePrepared(live().conn, name_text.c_str()) == 0) {
     live().throw_send_failure("cannot describe the statement");
   }
+  ++live().statements_sent;
   const Result description = live().collect(live().query_timeout);
   const PGresult* described = description.data()->result;
   std::vector<Oid> types;

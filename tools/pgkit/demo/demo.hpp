@@ -39,6 +39,7 @@ void json_metadata(Connection& conn);
 void errors_by_sqlstate(Connection& conn);
 void bulk_loading(Connection& conn);
 void migrations(Connection& conn);
+void orm_models(Connection& conn);
 }  // namespace pgkit::cli::demo
 
 namespace pgkit::cli {

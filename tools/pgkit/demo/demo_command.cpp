@@ -40,6 +40,7 @@ int run_demo() {
   demo::errors_by_sqlstate(conn);
   demo::bulk_loading(conn);
   demo::migrations(conn);
+  demo::orm_models(conn);
   demo::pooled_workers(target);
   fmt::print("\npgkit demo: done\n");
   return exit_ok;
