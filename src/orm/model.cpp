@@ -57,9 +57,14 @@ void throw_not_loaded(const char* label, const std::type_info& target, std::stri
   throw NotLoaded(fmt::format("a {}<{}> relation", wrapper, type_display_name(target)));
 }
 
-void throw_undescribed_member(std::string_view model) {
-  throw ModelError(
-      fmt::format("{}: Model<{}>::define names a member that BOOST_DESCRIBE_STRUCT does not list", model, model));
+std::size_t find_member(const MemberTable& table, std::size_t offset, const std::type_info& model) {
+  for (std::size_t i = 0; i < table.members.size(); ++i) {
+    if (table.members[i].offset == offset) return i;
+  }
+  const std::string name = type_display_name(model);
+  throw ModelError(fmt::format(
+      "{}: Model<{}>::define, a filter or an ordering names a member that BOOST_DESCRIBE_STRUCT does not list", name,
+      name));
 }
 
 namespace {

@@ -156,8 +156,9 @@ std::string model_error() {
 
 TEST(OrmModel, WrongDeclarationsThrowModelErrorAtFirstUse) {
   using ::testing::HasSubstr;
-  EXPECT_THAT(model_error<model_test::Partial>(), HasSubstr("model_test::Partial: Model<model_test::Partial>::define "
-                                                            "names a member that BOOST_DESCRIBE_STRUCT does not list"));
+  EXPECT_THAT(model_error<model_test::Partial>(),
+              HasSubstr("model_test::Partial: Model<model_test::Partial>::define, a filter or an ordering names a "
+                        "member that BOOST_DESCRIBE_STRUCT does not list"));
   EXPECT_THAT(model_error<model_test::NoTable>(), HasSubstr("model_test::NoTable: no table name"));
   EXPECT_THAT(model_error<model_test::NoKey>(), HasSubstr("model_test::NoKey: no primary key"));
   EXPECT_THAT(model_error<model_test::TextIdentity>(),

@@ -312,37 +312,6 @@ using column_descriptors = boost::mp11::mp_copy_if<pgkit::detail::described_fiel
 template <class T>
 inline constexpr std::size_t column_count = boost::mp11::mp_size<column_descriptors<T>>::value;
 
-inline constexpr std::size_t no_index = static_cast<std::size_t>(-1);
-
-[[noreturn]] void throw_undescribed_member(std::string_view model);
-
-// The position of `pointer` among T's described members.
-template <class T, class M>
-std::size_t member_index(M T::*pointer) {
-  std::size_t index = 0;
-  std::size_t found = no_index;
-  boost::mp11::mp_for_each<pgkit::detail::described_fields<T>>([&](auto d) {
-    if constexpr (std::is_same_v<std::remove_cv_t<decltype(d.pointer)>, M T::*>) {
-      if (d.pointer == pointer) found = index;
-    }
-    ++index;
-  });
-  if (found == no_index) throw_undescribed_member(type_display_name(typeid(T)));
-  return found;
-}
-
-// The described name of a member of T.
-template <class T, class M>
-std::string member_name(M T::*pointer) {
-  const std::size_t wanted = member_index(pointer);
-  std::size_t index = 0;
-  std::string name;
-  boost::mp11::mp_for_each<pgkit::detail::described_fields<T>>([&](auto d) {
-    if (index++ == wanted) name = d.name;
-  });
-  return name;
-}
-
 template <class M>
 void value_add(const void* member, Params& params) {
   params.add(*static_cast<const M*>(member));
@@ -393,6 +362,69 @@ ColumnMeta column_for(std::string_view member, std::size_t member_index) {
   column.is_integer = pgkit::detail::pg_integer<V>;
   column.ops = &value_ops<M>;
   return column;
+}
+
+// One object of each model, never changed: members are told apart by their offsets in it.
+template <class T>
+const T& probe() {
+  static const T object{};
+  return object;
+}
+
+inline std::size_t offset_in(const void* object, const void* member) {
+  return static_cast<std::size_t>(static_cast<const char*>(member) - static_cast<const char*>(object));
+}
+
+// Every described member of a model (name, offset) and its columns' prototypes, built by the one walk
+// over Describe's list each model gets: member pointers are then found by offset at run time instead
+// of by another compile-time walk per call site (what keeps many-model translation units fast).
+struct MemberTable {
+  struct Member {
+    std::string_view name;
+    std::size_t offset = 0;
+  };
+  std::vector<Member> members;
+  std::vector<ColumnMeta> columns;
+  std::vector<TableMeta::RelationSlot> relation_slots;
+};
+
+// The index of the member at `offset`; ModelError naming the model when Describe does not list it.
+std::size_t find_member(const MemberTable& table, std::size_t offset, const std::type_info& model);
+
+template <class T>
+const MemberTable& member_table() {
+  static const MemberTable table = [] {
+    MemberTable built;
+    const T& object = probe<T>();
+    std::size_t index = 0;
+    boost::mp11::mp_for_each<pgkit::detail::described_fields<T>>([&](auto d) {
+      using M = descriptor_value<decltype(d)>;
+      const auto& member = object.*d.pointer;
+      built.members.push_back({d.name, offset_in(&object, &member)});
+      if constexpr (is_relation_v<M>) {
+        built.relation_slots.push_back({index, offset_in(&object, static_cast<const RelationState*>(&member))});
+      } else {
+        built.columns.push_back(column_for<M>(d.name, index));
+        built.columns.back().offset = offset_in(&object, &member);
+      }
+      ++index;
+    });
+    return built;
+  }();
+  return table;
+}
+
+// The position of `pointer` among T's described members.
+template <class T, class M>
+std::size_t member_index(M T::*pointer) {
+  const T& object = probe<T>();
+  return find_member(member_table<T>(), offset_in(&object, &(object.*pointer)), typeid(T));
+}
+
+// The described name of a member of T.
+template <class T, class M>
+std::string member_name(M T::*pointer) {
+  return std::string(member_table<T>().members[member_index(pointer)].name);
 }
 
 // The non-template work of TableDef (src/orm/model.cpp).
@@ -477,21 +509,9 @@ class TableDef {
  public:
   explicit TableDef(TableMeta& meta) : meta_(meta) {
     meta_.model = detail::type_display_name(typeid(T));
-    std::size_t index = 0;
-    const T probe{};  // members are found by their offsets in an object
-    const auto offset = [&](const void* member) {
-      return static_cast<std::size_t>(static_cast<const char*>(member) - reinterpret_cast<const char*>(&probe));
-    };
-    boost::mp11::mp_for_each<pgkit::detail::described_fields<T>>([&](auto d) {
-      using M = detail::descriptor_value<decltype(d)>;
-      if constexpr (detail::is_relation_v<M>) {
-        meta_.relation_slots.push_back({index, offset(static_cast<const RelationState*>(&(probe.*d.pointer)))});
-      } else {
-        meta_.columns.push_back(detail::column_for<M>(d.name, index));
-        meta_.columns.back().offset = offset(&(probe.*d.pointer));
-      }
-      ++index;
-    });
+    const detail::MemberTable& members = detail::member_table<T>();
+    meta_.columns = members.columns;
+    meta_.relation_slots = members.relation_slots;
   }
 
   void table(std::string_view name) { detail::set_table(meta_, {}, name); }
