@@ -394,6 +394,12 @@ void add_key(const TableMeta& meta, const void* obj, Params& params) {
   for (const std::size_t k : meta.primary_key) add_column(meta, obj, k, params);
 }
 
+bool has_generated_key_value(const TableMeta& meta, const void* obj) {
+  if (statements(meta).next_keys.empty()) return false;
+  const ColumnMeta& key = meta.columns[meta.primary_key[0]];
+  return !key.ops->is_default(at(obj, key.offset));
+}
+
 void add_columns(const TableMeta& meta, const void* obj, const std::vector<std::size_t>& columns, Params& params) {
   for (const std::size_t c : columns) add_column(meta, obj, c, params);
 }

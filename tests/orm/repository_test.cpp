@@ -266,6 +266,24 @@ TEST_F(OrmRepository, UpsertUpdatesOrDoesNothingOnKeyOrNamedGroup) {
   EXPECT_EQ(updated->version, 2);
 }
 
+// A new object's generated key (id 0) is left to the server, on the key and on a unique group; an
+// existing key or group value updates its row.
+TEST_F(OrmRepository, UpsertOfANewObjectLeavesTheGeneratedKeyToTheServer) {
+  orm::Repository<User> users(conn());
+  const auto first = users.upsert(User{.username = "ann", .email = "ann@example.com"});
+  const auto second = users.upsert(User{.username = "bob", .email = "bob@example.com"});
+  ASSERT_TRUE(first && second);
+  EXPECT_GT(first->id, 0);
+  EXPECT_NE(first->id, second->id);
+  EXPECT_EQ(users.count(), 2);  // the second did not overwrite the first
+  // Update path on the key.
+  const auto renamed = users.upsert(User{.id = first->id, .username = "ann2", .email = "ann@example.com"});
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(renamed->id, first->id);
+  EXPECT_EQ(users.get(first->id)->username, "ann2");
+  EXPECT_EQ(users.count(), 2);
+}
+
 TEST_F(OrmRepository, UniqueViolationNamesTheConstraintAndMember) {
   add_user("ann");
   orm::Repository<User> users(conn());

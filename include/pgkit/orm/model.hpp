@@ -35,6 +35,7 @@
 #include <boost/describe/enum.hpp>
 #include <boost/mp11/algorithm.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -76,6 +77,8 @@ struct ValueOps {
   void (*read)(void* member, const Field& field);      // sets it from a field
   bool (*is_empty)(const void* member);                // an empty std::optional
   void (*text)(const void* member, std::string& out);  // its text form (messages, text COPY)
+  // Equal to a value-initialised M (a generated key not yet given one: id 0, a nil uuid).
+  bool (*is_default)(const void* member);
 };
 }  // namespace detail
 
@@ -377,7 +380,16 @@ void value_text(const void* member, std::string& out) {
   }
 }
 template <class M>
-inline constexpr ValueOps value_ops{&value_add<M>, &value_read<M>, &value_is_empty<M>, &value_text<M>};
+bool value_is_default(const void* member) {
+  if constexpr (std::equality_comparable<M>) {
+    return *static_cast<const M*>(member) == M{};
+  } else {
+    return false;
+  }
+}
+template <class M>
+inline constexpr ValueOps value_ops{&value_add<M>, &value_read<M>, &value_is_empty<M>, &value_text<M>,
+                                    &value_is_default<M>};
 
 // What the C++ type of a column tells: its OID, nullability, whether it is text or an integer.
 template <class M>

@@ -93,6 +93,8 @@ std::uint64_t insert_params(const TableMeta& meta, const void* obj, bool with_ke
 std::uint64_t insert_mask(const TableMeta& meta, const void* obj);
 const std::string& insert_text(const TableMeta& meta, std::uint64_t mask, bool bulk, std::string& scratch);
 void add_key(const TableMeta& meta, const void* obj, Params& params);
+// A generated single-column key that obj gives a value other than the type's initial one.
+bool has_generated_key_value(const TableMeta& meta, const void* obj);
 void add_columns(const TableMeta& meta, const void* obj, const std::vector<std::size_t>& columns, Params& params);
 // update(obj): the statement's parameters, and the error when it changed no row.
 void update_params(const TableMeta& meta, const void* obj, Params& params);
@@ -238,9 +240,10 @@ class Repository {
   }
 
   // INSERT ... ON CONFLICT: the stored row, or std::nullopt when do_nothing met a conflict. On the
-  // primary key, a generated key is sent as the object has it; keys are never rewritten.
+  // primary key, a generated key is sent as the object has it, unless it still has its initial value
+  // (id 0: a new object), which is left to the server; keys are never rewritten.
   std::optional<T> upsert(const T& obj, const Upsert& on_conflict = {}) {
-    const bool with_key = on_conflict.unique.empty() && !s().next_keys.empty();
+    const bool with_key = on_conflict.unique.empty() && detail::has_generated_key_value(meta_, &obj);
     Params params;
     const std::uint64_t mask = detail::insert_params(meta_, &obj, with_key, params);
     return optional(run(detail::upsert_sql(meta_, on_conflict, mask, with_key), params));
