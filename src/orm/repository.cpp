@@ -84,6 +84,39 @@ void append_order(const TableMeta& meta, const std::vector<OrderTerm>& order, st
   }
 }
 
+// The columns of the unique group (or key) an upsert names; InterfaceError for one the model lacks.
+std::vector<std::size_t> conflict_target(const TableMeta& meta, const Upsert& upsert) {
+  if (!upsert.unique.empty()) {
+    const auto group = std::ranges::find_if(meta.uniques, [&](const UniqueMeta& u) { return u.name == upsert.unique; });
+    if (group == meta.uniques.end()) {
+      throw InterfaceError(
+          fmt::format("{}: no unique group named '{}' (declare it with t.unique_named)", meta.model, upsert.unique));
+    }
+    return group->columns;
+  }
+  if (upsert.member_indexes.empty()) return meta.primary_key;
+  std::vector<std::size_t> wanted;
+  std::string members;
+  for (const std::size_t m : upsert.member_indexes) {
+    wanted.push_back(meta.column_of_member_index(m));
+    members += (members.empty() ? "" : ", ") + meta.columns[wanted.back()].member;
+  }
+  std::ranges::sort(wanted);
+  auto same = [&](std::vector<std::size_t> columns) {
+    std::ranges::sort(columns);
+    return columns == wanted;
+  };
+  if (same(meta.primary_key)) return meta.primary_key;
+  for (const auto& group : meta.uniques) {
+    if (same(group.columns)) return group.columns;
+  }
+  for (const auto& index : meta.indexes) {
+    if (index.unique && same(index.columns)) return index.columns;
+  }
+  throw InterfaceError(fmt::format("{}: ({}) is not a unique group of the model (t.unique or t.index(...).unique())",
+                                   meta.model, members));
+}
+
 }  // namespace
 
 void rethrow_with_model(const TableMeta& meta) {
@@ -188,18 +221,10 @@ std::string partial_update_sql(const TableMeta& meta, const std::vector<std::siz
 std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_t mask, bool with_key) {
   const Statements& s = statements(meta);
   std::string sql = insert_sql(meta, s, mask, with_key, false);
-  std::vector<std::size_t> target = meta.primary_key;
-  if (upsert.unique.empty()) {
-    sql += " ON CONFLICT (" + s.key_list + ")";
-  } else {
-    const auto group = std::ranges::find_if(meta.uniques, [&](const UniqueMeta& u) { return u.name == upsert.unique; });
-    if (group == meta.uniques.end()) {
-      throw InterfaceError(
-          fmt::format("{}: no unique group named '{}' (declare it with t.unique_named)", meta.model, upsert.unique));
-    }
-    target = group->columns;
-    sql += " ON CONFLICT ON CONSTRAINT " + sql::Identifier(upsert.unique).str();
-  }
+  const std::vector<std::size_t> target = conflict_target(meta, upsert);
+  std::string target_list;
+  for (const std::size_t c : target) target_list += (target_list.empty() ? "" : ", ") + s.quoted[c];
+  sql += " ON CONFLICT (" + target_list + ")";
   if (upsert.do_nothing) return sql + " DO NOTHING RETURNING " + s.select_list;
   std::string sets;
   for (std::size_t c = 0; c < meta.columns.size(); ++c) {

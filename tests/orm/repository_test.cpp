@@ -23,8 +23,8 @@ class OrmRepository : public DatabaseTest {
  protected:
   void SetUp() override {
     conn_.emplace(connect());
-    orm::drop_all<User, Post, Doc, Membership, Score>(conn());
-    orm::create_all<User, Post, Doc, Membership, Score>(conn());
+    orm::drop_all<User, Post, Doc, Membership, Score, Tag>(conn());
+    orm::create_all<User, Post, Doc, Membership, Score, Tag>(conn());
   }
   pgkit::Connection& conn() { return *conn_; }
 
@@ -282,6 +282,28 @@ TEST_F(OrmRepository, UpsertOfANewObjectLeavesTheGeneratedKeyToTheServer) {
   EXPECT_EQ(renamed->id, first->id);
   EXPECT_EQ(users.get(first->id)->username, "ann2");
   EXPECT_EQ(users.count(), 2);
+}
+
+// upsert_on names the group by its members: ON CONFLICT (<columns>), so a unique index serves too.
+TEST_F(OrmRepository, UpsertOnAGroupOfMembersInsertsOrUpdates) {
+  orm::Repository<User> users(conn());
+  const auto cat = users.upsert_on(User{.username = "cat", .email = "cat@example.com"}, &User::username);
+  ASSERT_TRUE(cat);
+  EXPECT_GT(cat->id, 0);
+  const auto cat2 = users.upsert_on(User{.username = "cat", .email = "cat@example.org"}, &User::username);
+  ASSERT_TRUE(cat2);
+  EXPECT_EQ(cat2->id, cat->id);  // the existing row, its key kept
+  EXPECT_EQ(cat2->email, "cat@example.org");
+  const auto dog = users.upsert_on(User{.username = "dog", .email = "dog@example.com"}, &User::username);
+  ASSERT_TRUE(dog);
+  EXPECT_NE(dog->id, cat->id);
+  EXPECT_EQ(users.count(), 2);
+  try {
+    (void)users.upsert_on(User{.username = "x", .email = "x@example.com"}, &User::username, &User::email);
+    FAIL() << "no InterfaceError";
+  } catch (const pgkit::InterfaceError& e) {
+    EXPECT_NE(std::string(e.what()).find("User: (username, email)"), std::string::npos) << e.what();
+  }
 }
 
 TEST_F(OrmRepository, UniqueViolationNamesTheConstraintAndMember) {

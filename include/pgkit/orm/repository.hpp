@@ -33,16 +33,18 @@
 
 namespace pgkit::orm {
 
-// What upsert does on a conflict, and on which constraint.
+// What upsert does on a conflict, and on which unique group: ON CONFLICT (<the group's columns>), so
+// that a unique index serves as well as a constraint.
 struct Upsert {
-  std::string unique;       // a unique group's name (t.unique_named); empty: the primary key
-  bool do_nothing = false;  // false: update every other column from the new row
+  std::string unique;                       // a unique group's name (t.unique_named)
+  std::vector<std::size_t> member_indexes;  // or the group of these members (upsert_on); both empty: the key
+  bool do_nothing = false;                  // false: update every other column from the new row
 };
 inline Upsert on_conflict_update(std::string unique = {}) {
-  return {std::move(unique), false};
+  return {.unique = std::move(unique), .member_indexes = {}, .do_nothing = false};
 }
 inline Upsert on_conflict_do_nothing(std::string unique = {}) {
-  return {std::move(unique), true};
+  return {.unique = std::move(unique), .member_indexes = {}, .do_nothing = true};
 }
 
 struct InsertManyOptions {
@@ -243,10 +245,20 @@ class Repository {
   // primary key, a generated key is sent as the object has it, unless it still has its initial value
   // (id 0: a new object), which is left to the server; keys are never rewritten.
   std::optional<T> upsert(const T& obj, const Upsert& on_conflict = {}) {
-    const bool with_key = on_conflict.unique.empty() && detail::has_generated_key_value(meta_, &obj);
+    const bool with_key = on_conflict.unique.empty() && on_conflict.member_indexes.empty() &&
+                          detail::has_generated_key_value(meta_, &obj);
     Params params;
     const std::uint64_t mask = detail::insert_params(meta_, &obj, with_key, params);
     return optional(run(detail::upsert_sql(meta_, on_conflict, mask, with_key), params));
+  }
+
+  // upsert on the unique group of exactly these members: upsert_on(user, &User::username).
+  template <class... M>
+  std::optional<T> upsert_on(const T& obj, M T::*... members) {
+    static_assert(sizeof...(M) > 0, "upsert_on: name the unique group's members");
+    Upsert on_conflict;
+    on_conflict.member_indexes = {detail::member_index(members)...};
+    return upsert(obj, on_conflict);
   }
 
   // Deletes the row with this key; false when there was none.
