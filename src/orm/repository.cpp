@@ -239,7 +239,8 @@ std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_
   }
   if (meta.version)
     sets += fmt::format("{1}{0} = {2}.{0} + 1", s.quoted[*meta.version], sets.empty() ? "" : ", ", s.table);
-  if (sets.empty()) return sql + " DO NOTHING RETURNING " + s.select_list;
+  // Nothing else to set: a no-op update still locks and returns the conflicting row (DO NOTHING would not).
+  if (sets.empty()) sets = fmt::format("{0} = EXCLUDED.{0}", s.quoted[target.front()]);
   return sql + " DO UPDATE SET " + sets + " RETURNING " + s.select_list;
 }
 

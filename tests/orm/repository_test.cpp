@@ -306,6 +306,17 @@ TEST_F(OrmRepository, UpsertOnAGroupOfMembersInsertsOrUpdates) {
   }
 }
 
+// With nothing left to set, the conflicting row still comes back (DO UPDATE, not DO NOTHING).
+TEST_F(OrmRepository, UpsertWithNothingToSetReturnsTheExistingRow) {
+  orm::Repository<Tag> tags(conn());
+  const auto first = tags.upsert_on(Tag{.name = "red"}, &Tag::name);
+  ASSERT_TRUE(first);
+  const auto again = tags.upsert_on(Tag{.name = "red"}, &Tag::name);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(tags.count(), 1);
+}
+
 TEST_F(OrmRepository, UniqueViolationNamesTheConstraintAndMember) {
   add_user("ann");
   orm::Repository<User> users(conn());
