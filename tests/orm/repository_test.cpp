@@ -149,6 +149,16 @@ TEST_F(OrmRepository, TypedFiltersOrderAndLimit) {
   EXPECT_TRUE(posts.find_by(col(&Post::title) == "x' OR '1'='1").empty());
   EXPECT_EQ(posts.remove_where(col(&Post::author_id) == bob.id), 3);
   EXPECT_EQ(posts.count(), 3);
+  // An empty filter matches every row: refused, naming the model; remove_all says it on purpose.
+  try {
+    (void)posts.remove_where({});
+    FAIL() << "no InterfaceError";
+  } catch (const pgkit::InterfaceError& e) {
+    EXPECT_NE(std::string(e.what()).find("Post: remove_where with an empty filter"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(posts.count(), 3);
+  EXPECT_EQ(posts.remove_all(), 3);
+  EXPECT_EQ(posts.count(), 0);
 }
 
 TEST_F(OrmRepository, FindOneByAndTheCustomRepository) {

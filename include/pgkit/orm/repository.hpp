@@ -269,9 +269,21 @@ class Repository {
     detail::check_key_count(meta_, params_.size());
     return run(s().remove, params_).affected_rows() > 0;
   }
+  // Deletes the rows matching `where`; an empty filter (which matches every row) is refused with
+  // InterfaceError, so that a forgotten condition never empties the table: say remove_all() instead.
   std::int64_t remove_where(const Filter<T>& where) {
+    if (where.node().kind == detail::FilterNode::Kind::always) {
+      throw InterfaceError(meta_.model + ": remove_where with an empty filter would delete every row; "
+                                         "call remove_all() to mean that");
+    }
     Params params;
     const std::string sql = detail::select_sql(meta_, detail::SelectKind::remove, where.node(), {}, {}, 0, params);
+    return run(sql, params).affected_rows();
+  }
+  // Deletes every row of the table; returns how many.
+  std::int64_t remove_all() {
+    Params params;
+    const std::string sql = detail::select_sql(meta_, detail::SelectKind::remove, {}, {}, {}, 0, params);
     return run(sql, params).affected_rows();
   }
 
