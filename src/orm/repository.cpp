@@ -254,6 +254,13 @@ std::string page_sql(const TableMeta& meta, const FilterNode& where, const std::
       throw InterfaceError(meta.model + ": keyset pages need one direction for every ordering column");
     }
     order_columns.push_back(meta.column_of_member_index(term.member_index));
+    const ColumnMeta& column = meta.columns[order_columns.back()];
+    if (column.nullable) {
+      // (a, id) > ($1, $2) is NULL for a row whose a is NULL: such rows would silently never be paged.
+      throw InterfaceError(fmt::format("{}::{}: a keyset page cannot order by a nullable (std::optional) column; "
+                                       "order by non-null columns, or use find_by with offset",
+                                       meta.model, column.member));
+    }
     terms.push_back(term);
   }
   // The key breaks ties, so that no row is skipped or repeated across pages.

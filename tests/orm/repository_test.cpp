@@ -375,6 +375,25 @@ TEST_F(OrmRepository, KeysetPagesOverTiesNeitherSkipNorRepeat) {
             static_cast<std::size_t>(scores.count(col(&Score::points) == 2)));
 }
 
+// A nullable ordering column would make (content, id) > ($1, $2) NULL and skip rows: refused, either way.
+TEST_F(OrmRepository, KeysetPagesRefuseANullableOrderingColumn) {
+  const User ann = add_user("ann");
+  orm::Repository<Post> posts(conn());
+  posts.insert({.title = "a", .content = std::nullopt, .author_id = ann.id});
+  posts.insert({.title = "b", .content = "x", .author_id = ann.id});
+  for (const auto direction : {orm::asc, orm::desc}) {
+    const auto query = orm::Query<Post>().order_by(&Post::content, direction).limit(1);
+    try {
+      (void)posts.page_after(query, nullptr);
+      FAIL() << "no InterfaceError";
+    } catch (const pgkit::InterfaceError& e) {
+      EXPECT_NE(std::string(e.what()).find("Post::content: a keyset page cannot order by a nullable"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST_F(OrmRepository, InsertManyPipelinedAndByCopyReturnsKeys) {
   orm::Repository<Score> scores(conn());
   for (const std::size_t n : {std::size_t{3}, std::size_t{1200}}) {

@@ -167,7 +167,9 @@ class Repository {
     return all(run(s().after_key, params_));
   }
   // Keyset pagination in `query`'s order (all ascending or all descending), with the primary key as
-  // the tie-breaker: the page of query.limit() rows after `last` (nullptr: the first page).
+  // the tie-breaker: the page of query.limit() rows after `last` (nullptr: the first page). Ordering
+  // columns must be non-null (a std::optional one throws InterfaceError naming it: a row comparison
+  // with NULL would skip its rows).
   std::vector<T> page_after(const Query<T>& query, const T* last, const Filter<T>& where = {}) {
     if (!query.limit()) throw InterfaceError(meta_.model + ": page_after needs the page size (Query::limit)");
     Params params;
