@@ -202,6 +202,10 @@ std::string partial_update_sql(const TableMeta& meta, const std::vector<std::siz
   int number = 1;
   for (const std::size_t member : member_indexes) {
     const std::size_t column = meta.column_of_member_index(member);
+    if (std::ranges::count(member_indexes, member) > 1) {
+      throw InterfaceError(fmt::format("{}::{}: update(key, ...) sets this member more than once", meta.model,
+                                       meta.columns[column].member));
+    }
     if (std::ranges::find(meta.primary_key, column) != meta.primary_key.end() || meta.version == column) {
       throw InterfaceError(fmt::format("{}::{}: a key or version column cannot be changed by update(key, ...)",
                                        meta.model, meta.columns[column].member));

@@ -192,6 +192,31 @@ TEST_F(OrmRepository, UpdateWholeObjectAndSomeColumns) {
   EXPECT_THROW((void)users.update(ann.id, orm::set(&User::id, std::int64_t{5})), pgkit::InterfaceError);
 }
 
+// Arguments that cannot mean anything are refused before any statement, naming model and argument.
+TEST_F(OrmRepository, NegativeCountsAndRepeatedChangesAreRefused) {
+  const User ann = add_user("ann");
+  orm::Repository<User> users(conn());
+  const auto refused = [](const auto& call, const std::string& expected) {
+    try {
+      call();
+      ADD_FAILURE() << "no InterfaceError for " << expected;
+    } catch (const pgkit::InterfaceError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  };
+  refused([&] { (void)users.get_all(-1, 10); }, "User: get_all's offset must be >= 0, got -1");
+  refused([&] { (void)users.get_all(0, -5); }, "User: get_all's limit must be >= 0, got -5");
+  refused([&] { (void)users.get_after(ann.id, -1); }, "User: get_after's limit must be >= 0, got -1");
+  refused([&] { (void)orm::Query<User>().limit(-1); }, "User: Query::limit must be >= 0, got -1");
+  refused([&] { (void)orm::Query<User>().offset(-2); }, "User: Query::offset must be >= 0, got -2");
+  refused([&] { (void)users.page_after(orm::Query<User>().order_by(&User::username).limit(0), nullptr); },
+          "User: page_after's page size (Query::limit) must be > 0, got 0");
+  refused([&] { (void)users.update(ann.id, orm::set(&User::email, "a@x"), orm::set(&User::email, "b@x")); },
+          "User::email: update(key, ...) sets this member more than once");
+  EXPECT_EQ(users.get(ann.id)->email, "ann@example.com");
+  EXPECT_EQ(users.get_all(0, 0).size(), 0U);  // zero is a valid limit
+}
+
 TEST_F(OrmRepository, RemoveReportsWhetherARowWasThere) {
   const User ann = add_user("ann");
   orm::Repository<User> users(conn());

@@ -153,6 +153,8 @@ class Repository {
 
   // Rows ordered by the primary key.
   std::vector<T> get_all(std::int64_t offset = 0, std::int64_t limit = std::numeric_limits<std::int64_t>::max()) {
+    detail::check_count(meta_, "get_all's offset", offset);
+    detail::check_count(meta_, "get_all's limit", limit);
     params_.clear();
     params_.add(offset).add(limit);
     return all(run(s().all_page, params_));
@@ -160,6 +162,7 @@ class Repository {
   // Keyset pagination by primary key: up to `limit` rows after `key` (a value, or a std::tuple).
   template <class K>
   std::vector<T> get_after(const K& key, std::int64_t limit) {
+    detail::check_count(meta_, "get_after's limit", limit);
     params_.clear();
     detail::add_key_part(params_, key);
     detail::check_key_count(meta_, params_.size());
@@ -172,6 +175,7 @@ class Repository {
   // with NULL would skip its rows).
   std::vector<T> page_after(const Query<T>& query, const T* last, const Filter<T>& where = {}) {
     if (!query.limit()) throw InterfaceError(meta_.model + ": page_after needs the page size (Query::limit)");
+    detail::check_count(meta_, "page_after's page size (Query::limit)", *query.limit(), true);
     Params params;
     std::vector<std::size_t> order_columns;
     const std::string sql =
