@@ -369,6 +369,27 @@ void pipeline_rows(Connection& connection, const TableMeta& meta, const char* fi
   writer.finish();
 }
 
+// One INSERT ... RETURNING per row, pipelined, each stored row (its generated key) decoded back into
+// its object in input order: for a key whose sequence pg_get_serial_sequence cannot find (a column
+// DEFAULT nextval('...') whose sequence is not OWNED BY it, as in pagila), so keys cannot be reserved.
+void pipeline_returning(Connection& connection, const TableMeta& meta, char* first, std::size_t stride,
+                        std::size_t count) {
+  Pipeline pipeline(connection);
+  Params params;
+  std::string scratch;
+  for (std::size_t i = 0; i < count; ++i) {
+    params.clear();
+    const std::uint64_t mask = insert_params(meta, first + i * stride, false, params);
+    pipeline.add(insert_text(meta, mask, false, scratch), params);
+  }
+  const auto outcomes = pipeline.finish();
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    outcomes[i].check();
+    check_result_width(outcomes[i].result, meta);
+    decode_row(meta, outcomes[i].result, 0, {}, first + i * stride);
+  }
+}
+
 }  // namespace
 
 void decode_row(const TableMeta& meta, const Result& result, std::size_t row, std::span<const std::size_t> columns,
@@ -469,6 +490,11 @@ void insert_many(Connection& connection, const TableMeta& meta, void* first, std
     Transaction tx(connection);
     if (reserve_keys) {
       const Result keys = connection.exec(s.next_keys, static_cast<std::int64_t>(count));
+      if (keys[0][0].is_null()) {
+        pipeline_returning(connection, meta, base, stride, count);
+        tx.commit();
+        return;
+      }
       const ColumnMeta& key = meta.columns[meta.primary_key[0]];
       for (std::size_t i = 0; i < count; ++i) key.ops->read(base + i * stride + key.offset, keys[i][0]);
     }
