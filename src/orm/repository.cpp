@@ -329,16 +329,33 @@ void append_copy_text(std::string& out, std::string_view text) {
   }
 }
 
+// Whether `mask` leaves column c (a server-default column) to the server.
+bool left_to_server(const Statements& s, std::uint64_t mask, std::size_t c) {
+  const auto d = std::ranges::find(s.defaulted, c);
+  return d != s.defaulted.end() && (mask >> (d - s.defaulted.begin()) & 1U) != 0;
+}
+
+// COPY of the rows whose mask is `mask`, naming only the columns they give: COPY applies the server's
+// defaults to the columns it omits, as an INSERT does.
 void copy_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride,
-               std::size_t count) {
+               std::size_t count, std::uint64_t mask) {
   const Statements& s = statements(meta);
+  const bool varies = !s.defaulted.empty();
+  std::vector<std::size_t> columns;
+  std::string column_list;
+  for (std::size_t c = 0; c < meta.columns.size(); ++c) {
+    if (left_to_server(s, mask, c)) continue;
+    columns.push_back(c);
+    column_list += (column_list.empty() ? "" : ", ") + s.quoted[c];
+  }
   std::string data;
   std::string text;
   for (std::size_t i = 0; i < count; ++i) {
     const char* obj = first + i * stride;
-    for (std::size_t c = 0; c < meta.columns.size(); ++c) {
+    if (varies && insert_mask(meta, obj) != mask) continue;
+    for (const std::size_t c : columns) {
       const ColumnMeta& column = meta.columns[c];
-      if (c > 0) data += '\t';
+      if (c != columns.front()) data += '\t';
       if (column.ops->is_empty(obj + column.offset)) {
         data += "\\N";
         continue;
@@ -350,7 +367,7 @@ void copy_rows(Connection& connection, const TableMeta& meta, const char* first,
     data += '\n';
   }
   std::istringstream in(std::move(data));
-  copy_in_raw(connection, fmt::format("COPY {} ({}) FROM STDIN", s.table, s.select_list), in);
+  copy_in_raw(connection, fmt::format("COPY {} ({}) FROM STDIN", s.table, column_list), in);
 }
 
 void pipeline_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride,
@@ -498,16 +515,24 @@ void insert_many(Connection& connection, const TableMeta& meta, void* first, std
       const ColumnMeta& key = meta.columns[meta.primary_key[0]];
       for (std::size_t i = 0; i < count; ++i) key.ops->read(base + i * stride + key.offset, keys[i][0]);
     }
-    // Rows that leave different server defaults out need different statements: one batch per variant.
-    std::vector<std::uint64_t> masks;
+    // Rows that leave different server defaults out need different statements: one batch per variant,
+    // a COPY for a variant of copy_threshold rows or more.
+    std::vector<std::pair<std::uint64_t, std::size_t>> masks;  // variant, rows
     for (std::size_t i = 0; i < count; ++i) {
       const std::uint64_t mask = s.defaulted.empty() ? 0 : insert_mask(meta, base + i * stride);
-      if (std::ranges::find(masks, mask) == masks.end()) masks.push_back(mask);
+      const auto found = std::ranges::find(masks, mask, &std::pair<std::uint64_t, std::size_t>::first);
+      if (found == masks.end()) {
+        masks.emplace_back(mask, 1);
+      } else {
+        ++found->second;
+      }
     }
-    if (masks.size() == 1 && masks[0] == 0 && count >= options.copy_threshold) {
-      copy_rows(connection, meta, base, stride, count);
-    } else {
-      for (const std::uint64_t mask : masks) pipeline_rows(connection, meta, base, stride, count, mask, reserve_keys);
+    for (const auto& [mask, rows] : masks) {
+      if (rows >= options.copy_threshold) {
+        copy_rows(connection, meta, base, stride, count, mask);
+      } else {
+        pipeline_rows(connection, meta, base, stride, count, mask, reserve_keys);
+      }
     }
     tx.commit();
   } catch (const DatabaseError&) {
