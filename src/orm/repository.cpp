@@ -407,6 +407,14 @@ void pipeline_returning(Connection& connection, const TableMeta& meta, char* fir
   }
 }
 
+// The same error class, its message prefixed with the member and column it was reading (an
+// UnexpectedNull stays an UnexpectedNull, so callers catching it still do).
+[[noreturn]] void rethrow_decode_error(const ConversionError& e, const TableMeta& meta, const ColumnMeta& column) {
+  const std::string what = fmt::format("{}::{} (column \"{}\"): {}", meta.model, column.member, column.name, e.what());
+  if (dynamic_cast<const UnexpectedNull*>(&e) != nullptr) throw UnexpectedNull(what);
+  throw ConversionError(what);
+}
+
 }  // namespace
 
 void decode_row(const TableMeta& meta, const Result& result, std::size_t row, std::span<const std::size_t> columns,
@@ -427,7 +435,11 @@ void decode_row(const TableMeta& meta, const Result& result, std::size_t row, st
 void decode_fields(const TableMeta& meta, const Field* fields, void* obj) {
   for (std::size_t c = 0; c < meta.columns.size(); ++c) {
     const ColumnMeta& column = meta.columns[c];
-    column.ops->read(at(obj, column.offset), fields[c]);
+    try {
+      column.ops->read(at(obj, column.offset), fields[c]);
+    } catch (const ConversionError& e) {
+      rethrow_decode_error(e, meta, column);
+    }
   }
   for (const auto& slot : meta.relation_slots) {
     reinterpret_cast<RelationState*>(at(obj, slot.offset))->set_label(relation_label(meta, slot.member_index));

@@ -490,6 +490,26 @@ TEST_F(OrmRepository, RawFragmentsMapToTheModel) {
   }
 }
 
+// A value the member cannot hold names model, member and column, and keeps its error class.
+TEST_F(OrmRepository, DecodeErrorsNameModelMemberAndColumn) {
+  orm::Repository<User> users(conn());
+  try {
+    users.query_raw(pgkit::sql::SQL(
+        "SELECT 1::bigint AS id, NULL::text AS username, 'e' AS email, NULL::timestamptz AS created_at"));
+    FAIL() << "no UnexpectedNull";
+  } catch (const pgkit::UnexpectedNull& e) {
+    EXPECT_NE(std::string(e.what()).find("User::username (column \"username\"): "), std::string::npos) << e.what();
+  }
+  try {
+    users.query_raw(pgkit::sql::SQL(
+        "SELECT 1::bigint AS id, 'u' AS username, 'e' AS email, 'not a time'::text AS created_at"));
+    FAIL() << "no ConversionError";
+  } catch (const pgkit::ConversionError& e) {
+    EXPECT_NE(std::string(e.what()).find("User::created_at (column \"created_at\"): "), std::string::npos)
+        << e.what();
+  }
+}
+
 TEST_F(OrmRepository, TableThatLacksAColumnNamesMemberAndColumn) {
   conn().exec("ALTER TABLE users DROP COLUMN email");
   orm::Repository<User> users(conn());
