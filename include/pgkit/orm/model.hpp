@@ -391,9 +391,19 @@ template <class M>
 inline constexpr ValueOps value_ops{&value_add<M>, &value_read<M>, &value_is_empty<M>, &value_text<M>,
                                     &value_is_default<M>};
 
+// A member that owns its value: a decoded row's std::string_view or const char* would point into a
+// Result that is gone once the row is returned.
+template <class M>
+inline constexpr bool owning_column_v =
+    !std::is_same_v<pgkit::detail::strip_optional_t<M>, std::string_view> &&
+    !std::is_pointer_v<pgkit::detail::strip_optional_t<M>>;
+
 // What the C++ type of a column tells: its OID, nullability, whether it is text or an integer.
 template <class M>
 ColumnMeta column_for(std::string_view member, std::size_t member_index) {
+  static_assert(owning_column_v<M>,
+                "a model's column must own its value: use std::string, not std::string_view or const char* "
+                "(they would dangle once the result is gone)");
   using V = pgkit::detail::strip_optional_t<M>;
   ColumnMeta column;
   column.member = std::string(member);
@@ -401,7 +411,7 @@ ColumnMeta column_for(std::string_view member, std::size_t member_index) {
   column.type = Type<V>::oid;
   column.nullable = pgkit::detail::is_optional_v<M>;
   column.member_index = member_index;
-  column.is_text = std::is_same_v<V, std::string> || std::is_same_v<V, std::string_view>;
+  column.is_text = std::is_same_v<V, std::string>;
   column.is_integer = pgkit::detail::pg_integer<V>;
   column.ops = &value_ops<M>;
   return column;
