@@ -153,6 +153,14 @@ void check_key_count(const TableMeta& meta, std::size_t given) {
   }
 }
 
+void check_key_type(const TableMeta& meta, const std::type_info& key) {
+  if (meta.key_type == nullptr || *meta.key_type != key) {
+    throw InterfaceError(fmt::format("{}: insert_many<K> needs K to be the key's member type (or a std::tuple of the "
+                                     "key's member types, in primary-key order)",
+                                     meta.model));
+  }
+}
+
 void check_result_width(const Result& result, const TableMeta& meta) {
   if (result.data() != nullptr && result.columns() != meta.columns.size()) {
     throw ModelError(fmt::format("{}: a result of {} columns for {} model columns", meta.model, result.columns(),

@@ -420,6 +420,37 @@ TEST_F(OrmRepository, KeysetPagesRefuseANullableOrderingColumn) {
   }
 }
 
+// insert_many<K> returns every key in input order, pipelined and by COPY, for a temporary too.
+TEST_F(OrmRepository, InsertManyOfKReturnsTheKeysInInputOrder) {
+  orm::Repository<Score> scores(conn());
+  for (const std::size_t n : {std::size_t{4}, std::size_t{700}}) {
+    std::vector<Score> rows;
+    for (std::size_t i = 0; i < n; ++i) rows.push_back({.id = 0, .player = "k", .points = static_cast<int>(i)});
+    const std::vector<std::int64_t> keys = scores.insert_many<std::int64_t>(rows);
+    ASSERT_EQ(keys.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(keys[i], rows[i].id) << i;
+      EXPECT_EQ(scores.get(keys[i])->points, static_cast<int>(i)) << i;
+    }
+  }
+  orm::Repository<User> users(conn());
+  const auto ids = users.insert_many<std::int64_t>(
+      std::vector<User>{User{.username = "t1", .email = "t1@e"}, User{.username = "t2", .email = "t2@e"}});
+  ASSERT_EQ(ids.size(), 2U);
+  EXPECT_EQ(users.get(ids[0])->username, "t1");
+  EXPECT_EQ(users.get(ids[1])->username, "t2");
+  // A composite key comes back as a tuple of its members.
+  orm::Repository<Membership> members(conn());
+  std::vector<Membership> m{{.group_id = 7, .member_id = 1, .role = "a", .seat = 1},
+                            {.group_id = 7, .member_id = 2, .role = "b", .seat = 2}};
+  const auto pairs = members.insert_many<std::tuple<std::int32_t, std::int32_t>>(m);
+  EXPECT_EQ(pairs, (std::vector<std::tuple<std::int32_t, std::int32_t>>{{7, 1}, {7, 2}}));
+  // A K that is not the key's type is refused before anything is inserted.
+  std::vector<Score> one{{.id = 0, .player = "x", .points = 1}};
+  EXPECT_THROW((void)scores.insert_many<std::int32_t>(one), pgkit::InterfaceError);
+  EXPECT_EQ(scores.count(col(&Score::player) == "x"), 0);
+}
+
 TEST_F(OrmRepository, InsertManyPipelinedAndByCopyReturnsKeys) {
   orm::Repository<Score> scores(conn());
   for (const std::size_t n : {std::size_t{3}, std::size_t{1200}}) {

@@ -43,6 +43,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <tuple>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -149,6 +150,8 @@ struct TableMeta {
   std::string name;
   std::vector<ColumnMeta> columns;
   std::vector<std::size_t> primary_key;  // indexes into columns
+  // typeid of the key's member, or of std::tuple<its members...> for a composite key (insert_many<K>).
+  const std::type_info* key_type = nullptr;
   std::vector<UniqueMeta> uniques;
   std::vector<ForeignKeyMeta> foreign_keys;
   std::vector<IndexMeta> indexes;
@@ -524,6 +527,11 @@ class TableDef {
     static_assert(sizeof...(M) >= 1, "a primary key needs at least one member");
     static_assert(detail::all_columns<M...>::value, "a relation member cannot be a key column");
     detail::set_primary_key(meta_, {detail::member_index(members)...});
+    if constexpr (sizeof...(M) == 1) {
+      meta_.key_type = &typeid(std::tuple_element_t<0, std::tuple<M...>>);
+    } else {
+      meta_.key_type = &typeid(std::tuple<M...>);
+    }
     return KeyDef(meta_);
   }
 

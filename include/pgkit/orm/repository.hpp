@@ -29,6 +29,8 @@
 #include <span>
 #include <string>
 #include <tuple>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
 namespace pgkit::orm {
@@ -63,6 +65,8 @@ const char* relation_label(const TableMeta& meta, std::size_t member_index) noex
 // for one the result lacks.
 std::vector<std::size_t> result_columns(const Result& result, const TableMeta& meta);
 void check_key_count(const TableMeta& meta, std::size_t given);
+// InterfaceError naming the model unless `key` is the type of its key (see insert_many<K>).
+void check_key_type(const TableMeta& meta, const std::type_info& key);
 void check_result_width(const Result& result, const TableMeta& meta);
 
 enum class SelectKind : std::uint8_t { rows, count, exists, remove };
@@ -140,6 +144,23 @@ class Repository {
   std::size_t insert_many(std::span<T> objects, const InsertManyOptions& options = {}) {
     detail::insert_many(conn_, meta_, objects.data(), sizeof(T), objects.size(), options);
     return objects.size();
+  }
+
+  // The same, returning the keys in input order: K is the key member's type (std::int64_t for
+  // User::id), or std::tuple of the key's member types for a composite key; another K throws
+  // InterfaceError naming the model. A temporary vector is accepted here, since the keys come back.
+  template <class K>
+  std::vector<K> insert_many(std::span<T> objects, const InsertManyOptions& options = {}) {
+    detail::check_key_type(meta_, typeid(K));
+    insert_many(objects, options);
+    std::vector<K> keys;
+    keys.reserve(objects.size());
+    for (const T& obj : objects) keys.push_back(key_of<K>(obj));
+    return keys;
+  }
+  template <class K>
+  std::vector<K> insert_many(std::vector<T>&& objects, const InsertManyOptions& options = {}) {
+    return insert_many<K>(std::span<T>(objects), options);
   }
 
   // The row with this key (the key's columns in primary-key order, or one std::tuple of them).
@@ -295,6 +316,22 @@ class Repository {
 
  protected:
   const detail::Statements& s() const { return detail::statements(meta_); }
+
+  // obj's key, K checked against the key's members by check_key_type.
+  template <class K>
+  K key_of(const T& obj) const {
+    const auto* base = reinterpret_cast<const char*>(&obj);
+    const auto member = [&]<class V>(std::size_t part) -> const V& {
+      return *reinterpret_cast<const V*>(base + meta_.columns[meta_.primary_key[part]].offset);
+    };
+    if constexpr (pgkit::detail::is_tuple<K>::value) {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return K(member.template operator()<std::tuple_element_t<I, K>>(I)...);
+      }(std::make_index_sequence<std::tuple_size_v<K>>());
+    } else {
+      return member.template operator()<K>(0);
+    }
+  }
 
   Result run(std::string_view sql, const Params& params) {
     try {
