@@ -155,9 +155,10 @@ void check_key_count(const TableMeta& meta, std::size_t given) {
 
 void check_key_type(const TableMeta& meta, const std::type_info& key) {
   if (meta.key_type == nullptr || *meta.key_type != key) {
-    throw InterfaceError(fmt::format("{}: insert_many<K> needs K to be the key's member type (or a std::tuple of the "
-                                     "key's member types, in primary-key order)",
-                                     meta.model));
+    throw InterfaceError(
+        fmt::format("{}: insert_many<K> needs K to be the key's member type (or a std::tuple of the "
+                    "key's member types, in primary-key order)",
+                    meta.model));
   }
 }
 
@@ -269,9 +270,10 @@ std::string page_sql(const TableMeta& meta, const FilterNode& where, const std::
     const ColumnMeta& column = meta.columns[order_columns.back()];
     if (column.nullable) {
       // (a, id) > ($1, $2) is NULL for a row whose a is NULL: such rows would silently never be paged.
-      throw InterfaceError(fmt::format("{}::{}: a keyset page cannot order by a nullable (std::optional) column; "
-                                       "order by non-null columns, or use find_by with offset",
-                                       meta.model, column.member));
+      throw InterfaceError(
+          fmt::format("{}::{}: a keyset page cannot order by a nullable (std::optional) column; "
+                      "order by non-null columns, or use find_by with offset",
+                      meta.model, column.member));
     }
     terms.push_back(term);
   }
@@ -345,8 +347,8 @@ bool left_to_server(const Statements& s, std::uint64_t mask, std::size_t c) {
 
 // COPY of the rows whose mask is `mask`, naming only the columns they give: COPY applies the server's
 // defaults to the columns it omits, as an INSERT does.
-void copy_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride,
-               std::size_t count, std::uint64_t mask) {
+void copy_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride, std::size_t count,
+               std::uint64_t mask) {
   const Statements& s = statements(meta);
   const bool varies = !s.defaulted.empty();
   std::vector<std::size_t> columns;

@@ -458,9 +458,8 @@ TEST_F(OrmRepository, InsertManyPipelinedAndByCopyReturnsKeys) {
     for (std::size_t i = 0; i < n; ++i) rows.push_back({.id = 0, .player = "bulk", .points = static_cast<int>(i)});
     EXPECT_EQ(scores.insert_many(rows), n);
     // Every object holds its own row's key (reserved and written in), pipelined and by COPY alike.
-    const auto stored = conn().query<std::int64_t, std::int32_t>(
-        "SELECT id, points FROM scores WHERE id = ANY($1) ORDER BY id",
-        [&] {
+    const auto stored =
+        conn().query<std::int64_t, std::int32_t>("SELECT id, points FROM scores WHERE id = ANY($1) ORDER BY id", [&] {
           std::vector<std::int64_t> ids;
           for (const auto& row : rows) ids.push_back(row.id);
           return ids;
@@ -542,12 +541,11 @@ TEST_F(OrmRepository, DecodeErrorsNameModelMemberAndColumn) {
     EXPECT_NE(std::string(e.what()).find("User::username (column \"username\"): "), std::string::npos) << e.what();
   }
   try {
-    users.query_raw(pgkit::sql::SQL(
-        "SELECT 1::bigint AS id, 'u' AS username, 'e' AS email, 'not a time'::text AS created_at"));
+    users.query_raw(
+        pgkit::sql::SQL("SELECT 1::bigint AS id, 'u' AS username, 'e' AS email, 'not a time'::text AS created_at"));
     FAIL() << "no ConversionError";
   } catch (const pgkit::ConversionError& e) {
-    EXPECT_NE(std::string(e.what()).find("User::created_at (column \"created_at\"): "), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("User::created_at (column \"created_at\"): "), std::string::npos) << e.what();
   }
 }
 

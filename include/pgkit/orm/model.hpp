@@ -42,8 +42,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <type_traits>
 #include <tuple>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -397,9 +397,8 @@ inline constexpr ValueOps value_ops{&value_add<M>, &value_read<M>, &value_is_emp
 // A member that owns its value: a decoded row's std::string_view or const char* would point into a
 // Result that is gone once the row is returned.
 template <class M>
-inline constexpr bool owning_column_v =
-    !std::is_same_v<pgkit::detail::strip_optional_t<M>, std::string_view> &&
-    !std::is_pointer_v<pgkit::detail::strip_optional_t<M>>;
+inline constexpr bool owning_column_v = !std::is_same_v<pgkit::detail::strip_optional_t<M>, std::string_view> &&
+                                        !std::is_pointer_v<pgkit::detail::strip_optional_t<M>>;
 
 // What the C++ type of a column tells: its OID, nullability, whether it is text or an integer.
 template <class M>

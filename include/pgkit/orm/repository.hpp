@@ -300,8 +300,9 @@ class Repository {
   // InterfaceError, so that a forgotten condition never empties the table: say remove_all() instead.
   std::int64_t remove_where(const Filter<T>& where) {
     if (where.node().kind == detail::FilterNode::Kind::always) {
-      throw InterfaceError(meta_.model + ": remove_where with an empty filter would delete every row; "
-                                         "call remove_all() to mean that");
+      throw InterfaceError(meta_.model +
+                           ": remove_where with an empty filter would delete every row; "
+                           "call remove_all() to mean that");
     }
     Params params;
     const std::string sql = detail::select_sql(meta_, detail::SelectKind::remove, where.node(), {}, {}, 0, params);
@@ -327,7 +328,8 @@ class Repository {
     if constexpr (pgkit::detail::is_tuple<K>::value) {
       return [&]<std::size_t... I>(std::index_sequence<I...>) {
         return K(member.template operator()<std::tuple_element_t<I, K>>(I)...);
-      }(std::make_index_sequence<std::tuple_size_v<K>>());
+      }
+      (std::make_index_sequence<std::tuple_size_v<K>>());
     } else {
       return member.template operator()<K>(0);
     }
