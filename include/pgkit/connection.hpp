@@ -273,16 +273,16 @@ class Connection : public Executor<Connection> {
   [[nodiscard]] bool is_open() const noexcept;
   // Where this connection goes, password redacted.
   [[nodiscard]] std::string describe() const;
-  // How many statements this connection has sent to the server since it was opened: one for each
-  // message asking the server to parse, describe or run SQL. exec/query/query_* and stream count 1 per
-  // call (a cached statement's automatic preparation, on its prepare_threshold-th run, adds 2: Parse and
-  // Describe); execute_script 1 (one simple Query, however many statements it holds); prepare() 2
-  // (Parse, Describe); exec of a PreparedStatement 1; a Pipeline 1 per queued statement or prepare;
-  // execute_many 1 per row plus 3 (its Parse, and BEGIN/COMMIT or SAVEPOINT/RELEASE around an atomic
-  // batch); a COPY 1 (its data rows are not
-  // statements); transaction control (BEGIN, COMMIT, SAVEPOINT, ...) 1 each. pgkit's housekeeping
-  // counts too (DEALLOCATE of evicted statements, type_info lookups, a pool's reset). Meant for tests
-  // that assert how many round trips an operation costs (no N+1).
+  // How many statements this connection has executed on the server since it was opened: one per
+  // statement run, like pg_stat_statements' calls; preparing a statement (automatically, on its
+  // prepare_threshold-th run, or by prepare()) does not count. exec/query/query_* and stream count 1
+  // per call, whether or not the call prepared its statement first; execute_script 1 (one simple
+  // Query, however many statements it holds); prepare() 0; exec of a PreparedStatement 1; a Pipeline 1
+  // per queued statement (its prepare items 0); execute_many 1 per row plus 2 (the BEGIN/COMMIT or
+  // SAVEPOINT/RELEASE around an atomic batch); a COPY 1 (its data rows are not statements);
+  // transaction control (BEGIN, COMMIT, SAVEPOINT, ...) 1 each. pgkit's housekeeping counts too
+  // (DEALLOCATE of evicted statements, type_info lookups, a pool's reset). Meant for tests that
+  // assert how many statements an operation costs (no N+1), the same on every run.
   [[nodiscard]] std::uint64_t statements_sent() const;
   // Number of nested pgkit::Transaction scopes open on this connection.
   [[nodiscard]] int transaction_depth() const noexcept;

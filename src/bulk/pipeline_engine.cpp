@@ -122,7 +122,6 @@ void PipelineEngine::send_prepare(std::size_t tag, const std::string& name, cons
   if (PQsendPrepare(pg(), name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) == 0) {
     fail_connection("cannot queue a pipelined prepare");
   }
-  BulkAccess::count_sent(conn_);
   queued(tag, sql.size());
 }
 

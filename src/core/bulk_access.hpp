@@ -63,7 +63,8 @@ class BulkAccess {
   static void note_statement(Connection& conn, std::string_view sql) noexcept;
   static void note_prepared_statement(Connection& conn) noexcept;  // one that leaves no session state
   static void note_failure(Connection& conn, std::string_view sqlstate) noexcept;
-  // Connection::statements_sent(): call after each successful libpq send of SQL (a COPY, a pipeline item).
+  // Connection::statements_sent(): call after each successful libpq send of a statement to run (a COPY, a
+  // pipeline item; not a prepare).
   static void count_sent(Connection& conn) noexcept;
 };
 

@@ -107,8 +107,8 @@ struct Connection::Impl {
   std::function<void(const Diagnostics&)> notice_handler;
   std::shared_ptr<Diagnostics> crash_notice;  // the server's "crash of another server process" warning
   int transaction_depth = 0;
-  // Connection::statements_sent(): bumped right after each libpq send that asks the server to parse,
-  // describe or run SQL (see connection.hpp for what counts).
+  // Connection::statements_sent(): bumped right after each libpq send that asks the server to run a
+  // statement; preparing one (Parse, Describe) does not count (see connection.hpp).
   std::uint64_t statements_sent = 0;
   bool broken = false;
   std::string broken_reason;

@@ -68,7 +68,6 @@ Result Connection::Impl::parse_and_describe(const std::string& name, const std::
     leave_pipeline();
     throw_send_failure("cannot prepare the statement");
   }
-  statements_sent += 2;  // Parse and Describe
   try {
     collect(query_timeout);
     Result description = collect(query_timeout);
@@ -230,12 +229,10 @@ PreparedStatement Connection::prepare(std::string_view name, std::string_view sq
   if (PQsendPrepare(live().conn, name_text.c_str(), sql_text.c_str(), 0, nullptr) == 0) {
     live().throw_send_failure("cannot prepare the statement");
   }
-  ++live().statements_sent;
   live().collect(live().query_timeout);
   if (PQsendDescribePrepared(live().conn, name_text.c_str()) == 0) {
     live().throw_send_failure("cannot describe the statement");
   }
-  ++live().statements_sent;
   const Result description = live().collect(live().query_timeout);
   const PGresult* described = description.data()->result;
   std::vector<Oid> types;

@@ -26,6 +26,13 @@ void render_group(const FilterNode& node, const char* separator, const TableMeta
 
 }  // namespace
 
+void check_count(const TableMeta& meta, const char* argument, std::int64_t value, bool positive) {
+  if (value < 0 || (positive && value == 0)) {
+    throw InterfaceError(
+        fmt::format("{}: {} must be {} 0, got {}", meta.model, argument, positive ? ">" : ">=", value));
+  }
+}
+
 void render_filter(const FilterNode& node, const TableMeta& meta, std::string& sql, Params& params) {
   using Kind = FilterNode::Kind;
   const auto column = [&] { return meta.statements->quoted[meta.column_of_member_index(node.member_index)]; };

@@ -84,6 +84,39 @@ void append_order(const TableMeta& meta, const std::vector<OrderTerm>& order, st
   }
 }
 
+// The columns of the unique group (or key) an upsert names; InterfaceError for one the model lacks.
+std::vector<std::size_t> conflict_target(const TableMeta& meta, const Upsert& upsert) {
+  if (!upsert.unique.empty()) {
+    const auto group = std::ranges::find_if(meta.uniques, [&](const UniqueMeta& u) { return u.name == upsert.unique; });
+    if (group == meta.uniques.end()) {
+      throw InterfaceError(
+          fmt::format("{}: no unique group named '{}' (declare it with t.unique_named)", meta.model, upsert.unique));
+    }
+    return group->columns;
+  }
+  if (upsert.member_indexes.empty()) return meta.primary_key;
+  std::vector<std::size_t> wanted;
+  std::string members;
+  for (const std::size_t m : upsert.member_indexes) {
+    wanted.push_back(meta.column_of_member_index(m));
+    members += (members.empty() ? "" : ", ") + meta.columns[wanted.back()].member;
+  }
+  std::ranges::sort(wanted);
+  auto same = [&](std::vector<std::size_t> columns) {
+    std::ranges::sort(columns);
+    return columns == wanted;
+  };
+  if (same(meta.primary_key)) return meta.primary_key;
+  for (const auto& group : meta.uniques) {
+    if (same(group.columns)) return group.columns;
+  }
+  for (const auto& index : meta.indexes) {
+    if (index.unique && same(index.columns)) return index.columns;
+  }
+  throw InterfaceError(fmt::format("{}: ({}) is not a unique group of the model (t.unique or t.index(...).unique())",
+                                   meta.model, members));
+}
+
 }  // namespace
 
 void rethrow_with_model(const TableMeta& meta) {
@@ -117,6 +150,15 @@ void check_key_count(const TableMeta& meta, std::size_t given) {
   if (given != meta.primary_key.size()) {
     throw InterfaceError(fmt::format("{}: a key has {} value(s) (the primary key's columns), {} given", meta.model,
                                      meta.primary_key.size(), given));
+  }
+}
+
+void check_key_type(const TableMeta& meta, const std::type_info& key) {
+  if (meta.key_type == nullptr || *meta.key_type != key) {
+    throw InterfaceError(
+        fmt::format("{}: insert_many<K> needs K to be the key's member type (or a std::tuple of the "
+                    "key's member types, in primary-key order)",
+                    meta.model));
   }
 }
 
@@ -169,6 +211,10 @@ std::string partial_update_sql(const TableMeta& meta, const std::vector<std::siz
   int number = 1;
   for (const std::size_t member : member_indexes) {
     const std::size_t column = meta.column_of_member_index(member);
+    if (std::ranges::count(member_indexes, member) > 1) {
+      throw InterfaceError(fmt::format("{}::{}: update(key, ...) sets this member more than once", meta.model,
+                                       meta.columns[column].member));
+    }
     if (std::ranges::find(meta.primary_key, column) != meta.primary_key.end() || meta.version == column) {
       throw InterfaceError(fmt::format("{}::{}: a key or version column cannot be changed by update(key, ...)",
                                        meta.model, meta.columns[column].member));
@@ -188,18 +234,10 @@ std::string partial_update_sql(const TableMeta& meta, const std::vector<std::siz
 std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_t mask, bool with_key) {
   const Statements& s = statements(meta);
   std::string sql = insert_sql(meta, s, mask, with_key, false);
-  std::vector<std::size_t> target = meta.primary_key;
-  if (upsert.unique.empty()) {
-    sql += " ON CONFLICT (" + s.key_list + ")";
-  } else {
-    const auto group = std::ranges::find_if(meta.uniques, [&](const UniqueMeta& u) { return u.name == upsert.unique; });
-    if (group == meta.uniques.end()) {
-      throw InterfaceError(
-          fmt::format("{}: no unique group named '{}' (declare it with t.unique_named)", meta.model, upsert.unique));
-    }
-    target = group->columns;
-    sql += " ON CONFLICT ON CONSTRAINT " + sql::Identifier(upsert.unique).str();
-  }
+  const std::vector<std::size_t> target = conflict_target(meta, upsert);
+  std::string target_list;
+  for (const std::size_t c : target) target_list += (target_list.empty() ? "" : ", ") + s.quoted[c];
+  sql += " ON CONFLICT (" + target_list + ")";
   if (upsert.do_nothing) return sql + " DO NOTHING RETURNING " + s.select_list;
   std::string sets;
   for (std::size_t c = 0; c < meta.columns.size(); ++c) {
@@ -214,7 +252,8 @@ std::string upsert_sql(const TableMeta& meta, const Upsert& upsert, std::uint64_
   }
   if (meta.version)
     sets += fmt::format("{1}{0} = {2}.{0} + 1", s.quoted[*meta.version], sets.empty() ? "" : ", ", s.table);
-  if (sets.empty()) return sql + " DO NOTHING RETURNING " + s.select_list;
+  // Nothing else to set: a no-op update still locks and returns the conflicting row (DO NOTHING would not).
+  if (sets.empty()) sets = fmt::format("{0} = EXCLUDED.{0}", s.quoted[target.front()]);
   return sql + " DO UPDATE SET " + sets + " RETURNING " + s.select_list;
 }
 
@@ -228,6 +267,14 @@ std::string page_sql(const TableMeta& meta, const FilterNode& where, const std::
       throw InterfaceError(meta.model + ": keyset pages need one direction for every ordering column");
     }
     order_columns.push_back(meta.column_of_member_index(term.member_index));
+    const ColumnMeta& column = meta.columns[order_columns.back()];
+    if (column.nullable) {
+      // (a, id) > ($1, $2) is NULL for a row whose a is NULL: such rows would silently never be paged.
+      throw InterfaceError(
+          fmt::format("{}::{}: a keyset page cannot order by a nullable (std::optional) column; "
+                      "order by non-null columns, or use find_by with offset",
+                      meta.model, column.member));
+    }
     terms.push_back(term);
   }
   // The key breaks ties, so that no row is skipped or repeated across pages.
@@ -292,16 +339,33 @@ void append_copy_text(std::string& out, std::string_view text) {
   }
 }
 
-void copy_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride,
-               std::size_t count) {
+// Whether `mask` leaves column c (a server-default column) to the server.
+bool left_to_server(const Statements& s, std::uint64_t mask, std::size_t c) {
+  const auto d = std::ranges::find(s.defaulted, c);
+  return d != s.defaulted.end() && (mask >> (d - s.defaulted.begin()) & 1U) != 0;
+}
+
+// COPY of the rows whose mask is `mask`, naming only the columns they give: COPY applies the server's
+// defaults to the columns it omits, as an INSERT does.
+void copy_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride, std::size_t count,
+               std::uint64_t mask) {
   const Statements& s = statements(meta);
+  const bool varies = !s.defaulted.empty();
+  std::vector<std::size_t> columns;
+  std::string column_list;
+  for (std::size_t c = 0; c < meta.columns.size(); ++c) {
+    if (left_to_server(s, mask, c)) continue;
+    columns.push_back(c);
+    column_list += (column_list.empty() ? "" : ", ") + s.quoted[c];
+  }
   std::string data;
   std::string text;
   for (std::size_t i = 0; i < count; ++i) {
     const char* obj = first + i * stride;
-    for (std::size_t c = 0; c < meta.columns.size(); ++c) {
+    if (varies && insert_mask(meta, obj) != mask) continue;
+    for (const std::size_t c : columns) {
       const ColumnMeta& column = meta.columns[c];
-      if (c > 0) data += '\t';
+      if (c != columns.front()) data += '\t';
       if (column.ops->is_empty(obj + column.offset)) {
         data += "\\N";
         continue;
@@ -313,7 +377,7 @@ void copy_rows(Connection& connection, const TableMeta& meta, const char* first,
     data += '\n';
   }
   std::istringstream in(std::move(data));
-  copy_in_raw(connection, fmt::format("COPY {} ({}) FROM STDIN", s.table, s.select_list), in);
+  copy_in_raw(connection, fmt::format("COPY {} ({}) FROM STDIN", s.table, column_list), in);
 }
 
 void pipeline_rows(Connection& connection, const TableMeta& meta, const char* first, std::size_t stride,
@@ -330,6 +394,35 @@ void pipeline_rows(Connection& connection, const TableMeta& meta, const char* fi
     writer.send_row();
   }
   writer.finish();
+}
+
+// One INSERT ... RETURNING per row, pipelined, each stored row (its generated key) decoded back into
+// its object in input order: for a key whose sequence pg_get_serial_sequence cannot find (a column
+// DEFAULT nextval('...') whose sequence is not OWNED BY it, as in pagila), so keys cannot be reserved.
+void pipeline_returning(Connection& connection, const TableMeta& meta, char* first, std::size_t stride,
+                        std::size_t count) {
+  Pipeline pipeline(connection);
+  Params params;
+  std::string scratch;
+  for (std::size_t i = 0; i < count; ++i) {
+    params.clear();
+    const std::uint64_t mask = insert_params(meta, first + i * stride, false, params);
+    pipeline.add(insert_text(meta, mask, false, scratch), params);
+  }
+  const auto outcomes = pipeline.finish();
+  for (std::size_t i = 0; i < outcomes.size(); ++i) {
+    outcomes[i].check();
+    check_result_width(outcomes[i].result, meta);
+    decode_row(meta, outcomes[i].result, 0, {}, first + i * stride);
+  }
+}
+
+// The same error class, its message prefixed with the member and column it was reading (an
+// UnexpectedNull stays an UnexpectedNull, so callers catching it still do).
+[[noreturn]] void rethrow_decode_error(const ConversionError& e, const TableMeta& meta, const ColumnMeta& column) {
+  const std::string what = fmt::format("{}::{} (column \"{}\"): {}", meta.model, column.member, column.name, e.what());
+  if (dynamic_cast<const UnexpectedNull*>(&e) != nullptr) throw UnexpectedNull(what);
+  throw ConversionError(what);
 }
 
 }  // namespace
@@ -352,7 +445,11 @@ void decode_row(const TableMeta& meta, const Result& result, std::size_t row, st
 void decode_fields(const TableMeta& meta, const Field* fields, void* obj) {
   for (std::size_t c = 0; c < meta.columns.size(); ++c) {
     const ColumnMeta& column = meta.columns[c];
-    column.ops->read(at(obj, column.offset), fields[c]);
+    try {
+      column.ops->read(at(obj, column.offset), fields[c]);
+    } catch (const ConversionError& e) {
+      rethrow_decode_error(e, meta, column);
+    }
   }
   for (const auto& slot : meta.relation_slots) {
     reinterpret_cast<RelationState*>(at(obj, slot.offset))->set_label(relation_label(meta, slot.member_index));
@@ -394,6 +491,12 @@ void add_key(const TableMeta& meta, const void* obj, Params& params) {
   for (const std::size_t k : meta.primary_key) add_column(meta, obj, k, params);
 }
 
+bool has_generated_key_value(const TableMeta& meta, const void* obj) {
+  if (statements(meta).next_keys.empty()) return false;
+  const ColumnMeta& key = meta.columns[meta.primary_key[0]];
+  return !key.ops->is_default(at(obj, key.offset));
+}
+
 void add_columns(const TableMeta& meta, const void* obj, const std::vector<std::size_t>& columns, Params& params) {
   for (const std::size_t c : columns) add_column(meta, obj, c, params);
 }
@@ -426,19 +529,32 @@ void insert_many(Connection& connection, const TableMeta& meta, void* first, std
     Transaction tx(connection);
     if (reserve_keys) {
       const Result keys = connection.exec(s.next_keys, static_cast<std::int64_t>(count));
+      if (keys[0][0].is_null()) {
+        pipeline_returning(connection, meta, base, stride, count);
+        tx.commit();
+        return;
+      }
       const ColumnMeta& key = meta.columns[meta.primary_key[0]];
       for (std::size_t i = 0; i < count; ++i) key.ops->read(base + i * stride + key.offset, keys[i][0]);
     }
-    // Rows that leave different server defaults out need different statements: one batch per variant.
-    std::vector<std::uint64_t> masks;
+    // Rows that leave different server defaults out need different statements: one batch per variant,
+    // a COPY for a variant of copy_threshold rows or more.
+    std::vector<std::pair<std::uint64_t, std::size_t>> masks;  // variant, rows
     for (std::size_t i = 0; i < count; ++i) {
       const std::uint64_t mask = s.defaulted.empty() ? 0 : insert_mask(meta, base + i * stride);
-      if (std::ranges::find(masks, mask) == masks.end()) masks.push_back(mask);
+      const auto found = std::ranges::find(masks, mask, &std::pair<std::uint64_t, std::size_t>::first);
+      if (found == masks.end()) {
+        masks.emplace_back(mask, 1);
+      } else {
+        ++found->second;
+      }
     }
-    if (masks.size() == 1 && masks[0] == 0 && count >= options.copy_threshold) {
-      copy_rows(connection, meta, base, stride, count);
-    } else {
-      for (const std::uint64_t mask : masks) pipeline_rows(connection, meta, base, stride, count, mask, reserve_keys);
+    for (const auto& [mask, rows] : masks) {
+      if (rows >= options.copy_threshold) {
+        copy_rows(connection, meta, base, stride, count, mask);
+      } else {
+        pipeline_rows(connection, meta, base, stride, count, mask, reserve_keys);
+      }
     }
     tx.commit();
   } catch (const DatabaseError&) {

@@ -5,6 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
 namespace model_test {
 enum class Mood { happy, sad };
 struct Partial {  // `secret` is not described
@@ -81,6 +86,13 @@ namespace {
 
 using namespace orm_test;
 namespace orm = pgkit::orm;
+
+// Members that would dangle after decoding are refused at compile time (column_for static_asserts).
+static_assert(pgkit::orm::detail::owning_column_v<std::string>);
+static_assert(pgkit::orm::detail::owning_column_v<std::optional<std::int64_t>>);
+static_assert(!pgkit::orm::detail::owning_column_v<std::string_view>);
+static_assert(!pgkit::orm::detail::owning_column_v<std::optional<std::string_view>>);
+static_assert(!pgkit::orm::detail::owning_column_v<const char*>);
 
 TEST(OrmModel, ColumnsComeFromDescribeWithoutRelations) {
   const orm::TableMeta& m = orm::meta<User>();

@@ -68,7 +68,23 @@ struct Hostile {
 };
 BOOST_DESCRIBE_STRUCT(Hostile, (), (id, quote, space, semi))
 
+// Every non-key column in a unique index: an upsert on it has nothing else to set.
+struct Tag {
+  std::int64_t id = 0;
+  std::string name;
+};
+BOOST_DESCRIBE_STRUCT(Tag, (), (id, name))
+
 }  // namespace orm_test
+
+template <>
+struct pgkit::orm::Model<orm_test::Tag> {
+  static void define(TableDef<orm_test::Tag>& t) {
+    t.table("tags");
+    t.primary_key(&orm_test::Tag::id).identity();
+    t.index(&orm_test::Tag::name).unique();
+  }
+};
 
 template <>
 struct pgkit::orm::Model<orm_test::Doc> {

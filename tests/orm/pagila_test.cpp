@@ -3,8 +3,10 @@
 #include "orm/pagila_models.hpp"
 #include "support/pagila.hpp"
 
+#include <pgkit/orm/repository.hpp>
 #include <pgkit/transaction.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -35,6 +37,31 @@ class PagilaOrm : public pgkit::testing::PagilaTest {
                           "fulltext FROM film ORDER BY film_id");
   }
 };
+
+// pagila's actor_id is DEFAULT nextval('actor_actor_id_seq') without OWNED BY: keys cannot be reserved
+// through pg_get_serial_sequence, so insert_many falls back to INSERT ... RETURNING per row, and every
+// object still gets its own key, in input order (in a transaction undone afterwards).
+TEST_F(PagilaOrm, InsertManyOnASequenceNotOwnedByItsColumn) {
+  auto conn = connect();
+  pgkit::Transaction tx(conn);
+  pgkit::orm::Repository<Actor> actors(conn);
+  for (const std::size_t n : {std::size_t{3}, std::size_t{600}}) {
+    std::vector<Actor> rows(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      rows[i].first_name = "BULK" + std::to_string(n);
+      rows[i].last_name = "N" + std::to_string(i);
+      rows[i].last_update = Timestamp(std::chrono::seconds(1'000'000'000));
+    }
+    EXPECT_EQ(actors.insert_many(rows), n);
+    const auto stored = conn.query<std::int32_t, std::string>(
+        "SELECT actor_id, last_name FROM actor WHERE first_name = $1 ORDER BY actor_id", "BULK" + std::to_string(n));
+    ASSERT_EQ(stored.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(rows[i].actor_id, std::get<0>(stored[i])) << i;
+      EXPECT_EQ(rows[i].last_name, std::get<1>(stored[i])) << i;
+    }
+  }
+}
 
 TEST_F(PagilaOrm, ModelsPassCheckSchema) {
   auto conn = connect();

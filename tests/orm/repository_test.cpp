@@ -8,6 +8,7 @@
 #include <support/test_server.hpp>
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,8 +24,8 @@ class OrmRepository : public DatabaseTest {
  protected:
   void SetUp() override {
     conn_.emplace(connect());
-    orm::drop_all<User, Post, Doc, Membership, Score>(conn());
-    orm::create_all<User, Post, Doc, Membership, Score>(conn());
+    orm::drop_all<User, Post, Doc, Membership, Score, Tag>(conn());
+    orm::create_all<User, Post, Doc, Membership, Score, Tag>(conn());
   }
   pgkit::Connection& conn() { return *conn_; }
 
@@ -149,6 +150,16 @@ TEST_F(OrmRepository, TypedFiltersOrderAndLimit) {
   EXPECT_TRUE(posts.find_by(col(&Post::title) == "x' OR '1'='1").empty());
   EXPECT_EQ(posts.remove_where(col(&Post::author_id) == bob.id), 3);
   EXPECT_EQ(posts.count(), 3);
+  // An empty filter matches every row: refused, naming the model; remove_all says it on purpose.
+  try {
+    (void)posts.remove_where({});
+    FAIL() << "no InterfaceError";
+  } catch (const pgkit::InterfaceError& e) {
+    EXPECT_NE(std::string(e.what()).find("Post: remove_where with an empty filter"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(posts.count(), 3);
+  EXPECT_EQ(posts.remove_all(), 3);
+  EXPECT_EQ(posts.count(), 0);
 }
 
 TEST_F(OrmRepository, FindOneByAndTheCustomRepository) {
@@ -180,6 +191,31 @@ TEST_F(OrmRepository, UpdateWholeObjectAndSomeColumns) {
   ghost.id += 99;
   EXPECT_THROW((void)users.update(ghost), orm::NotFound);
   EXPECT_THROW((void)users.update(ann.id, orm::set(&User::id, std::int64_t{5})), pgkit::InterfaceError);
+}
+
+// Arguments that cannot mean anything are refused before any statement, naming model and argument.
+TEST_F(OrmRepository, NegativeCountsAndRepeatedChangesAreRefused) {
+  const User ann = add_user("ann");
+  orm::Repository<User> users(conn());
+  const auto refused = [](const auto& call, const std::string& expected) {
+    try {
+      call();
+      ADD_FAILURE() << "no InterfaceError for " << expected;
+    } catch (const pgkit::InterfaceError& e) {
+      EXPECT_NE(std::string(e.what()).find(expected), std::string::npos) << e.what();
+    }
+  };
+  refused([&] { (void)users.get_all(-1, 10); }, "User: get_all's offset must be >= 0, got -1");
+  refused([&] { (void)users.get_all(0, -5); }, "User: get_all's limit must be >= 0, got -5");
+  refused([&] { (void)users.get_after(ann.id, -1); }, "User: get_after's limit must be >= 0, got -1");
+  refused([&] { (void)orm::Query<User>().limit(-1); }, "User: Query::limit must be >= 0, got -1");
+  refused([&] { (void)orm::Query<User>().offset(-2); }, "User: Query::offset must be >= 0, got -2");
+  refused([&] { (void)users.page_after(orm::Query<User>().order_by(&User::username).limit(0), nullptr); },
+          "User: page_after's page size (Query::limit) must be > 0, got 0");
+  refused([&] { (void)users.update(ann.id, orm::set(&User::email, "a@x"), orm::set(&User::email, "b@x")); },
+          "User::email: update(key, ...) sets this member more than once");
+  EXPECT_EQ(users.get(ann.id)->email, "ann@example.com");
+  EXPECT_EQ(users.get_all(0, 0).size(), 0U);  // zero is a valid limit
 }
 
 TEST_F(OrmRepository, RemoveReportsWhetherARowWasThere) {
@@ -266,6 +302,57 @@ TEST_F(OrmRepository, UpsertUpdatesOrDoesNothingOnKeyOrNamedGroup) {
   EXPECT_EQ(updated->version, 2);
 }
 
+// A new object's generated key (id 0) is left to the server, on the key and on a unique group; an
+// existing key or group value updates its row.
+TEST_F(OrmRepository, UpsertOfANewObjectLeavesTheGeneratedKeyToTheServer) {
+  orm::Repository<User> users(conn());
+  const auto first = users.upsert(User{.username = "ann", .email = "ann@example.com"});
+  const auto second = users.upsert(User{.username = "bob", .email = "bob@example.com"});
+  ASSERT_TRUE(first && second);
+  EXPECT_GT(first->id, 0);
+  EXPECT_NE(first->id, second->id);
+  EXPECT_EQ(users.count(), 2);  // the second did not overwrite the first
+  // Update path on the key.
+  const auto renamed = users.upsert(User{.id = first->id, .username = "ann2", .email = "ann@example.com"});
+  ASSERT_TRUE(renamed);
+  EXPECT_EQ(renamed->id, first->id);
+  EXPECT_EQ(users.get(first->id)->username, "ann2");
+  EXPECT_EQ(users.count(), 2);
+}
+
+// upsert_on names the group by its members: ON CONFLICT (<columns>), so a unique index serves too.
+TEST_F(OrmRepository, UpsertOnAGroupOfMembersInsertsOrUpdates) {
+  orm::Repository<User> users(conn());
+  const auto cat = users.upsert_on(User{.username = "cat", .email = "cat@example.com"}, &User::username);
+  ASSERT_TRUE(cat);
+  EXPECT_GT(cat->id, 0);
+  const auto cat2 = users.upsert_on(User{.username = "cat", .email = "cat@example.org"}, &User::username);
+  ASSERT_TRUE(cat2);
+  EXPECT_EQ(cat2->id, cat->id);  // the existing row, its key kept
+  EXPECT_EQ(cat2->email, "cat@example.org");
+  const auto dog = users.upsert_on(User{.username = "dog", .email = "dog@example.com"}, &User::username);
+  ASSERT_TRUE(dog);
+  EXPECT_NE(dog->id, cat->id);
+  EXPECT_EQ(users.count(), 2);
+  try {
+    (void)users.upsert_on(User{.username = "x", .email = "x@example.com"}, &User::username, &User::email);
+    FAIL() << "no InterfaceError";
+  } catch (const pgkit::InterfaceError& e) {
+    EXPECT_NE(std::string(e.what()).find("User: (username, email)"), std::string::npos) << e.what();
+  }
+}
+
+// With nothing left to set, the conflicting row still comes back (DO UPDATE, not DO NOTHING).
+TEST_F(OrmRepository, UpsertWithNothingToSetReturnsTheExistingRow) {
+  orm::Repository<Tag> tags(conn());
+  const auto first = tags.upsert_on(Tag{.name = "red"}, &Tag::name);
+  ASSERT_TRUE(first);
+  const auto again = tags.upsert_on(Tag{.name = "red"}, &Tag::name);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->id, first->id);
+  EXPECT_EQ(tags.count(), 1);
+}
+
 TEST_F(OrmRepository, UniqueViolationNamesTheConstraintAndMember) {
   add_user("ann");
   orm::Repository<User> users(conn());
@@ -314,16 +401,73 @@ TEST_F(OrmRepository, KeysetPagesOverTiesNeitherSkipNorRepeat) {
             static_cast<std::size_t>(scores.count(col(&Score::points) == 2)));
 }
 
+// A nullable ordering column would make (content, id) > ($1, $2) NULL and skip rows: refused, either way.
+TEST_F(OrmRepository, KeysetPagesRefuseANullableOrderingColumn) {
+  const User ann = add_user("ann");
+  orm::Repository<Post> posts(conn());
+  posts.insert({.title = "a", .content = std::nullopt, .author_id = ann.id});
+  posts.insert({.title = "b", .content = "x", .author_id = ann.id});
+  for (const auto direction : {orm::asc, orm::desc}) {
+    const auto query = orm::Query<Post>().order_by(&Post::content, direction).limit(1);
+    try {
+      (void)posts.page_after(query, nullptr);
+      FAIL() << "no InterfaceError";
+    } catch (const pgkit::InterfaceError& e) {
+      EXPECT_NE(std::string(e.what()).find("Post::content: a keyset page cannot order by a nullable"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// insert_many<K> returns every key in input order, pipelined and by COPY, for a temporary too.
+TEST_F(OrmRepository, InsertManyOfKReturnsTheKeysInInputOrder) {
+  orm::Repository<Score> scores(conn());
+  for (const std::size_t n : {std::size_t{4}, std::size_t{700}}) {
+    std::vector<Score> rows;
+    for (std::size_t i = 0; i < n; ++i) rows.push_back({.id = 0, .player = "k", .points = static_cast<int>(i)});
+    const std::vector<std::int64_t> keys = scores.insert_many<std::int64_t>(rows);
+    ASSERT_EQ(keys.size(), n);
+    for (std::size_t i = 0; i < n; ++i) {
+      EXPECT_EQ(keys[i], rows[i].id) << i;
+      EXPECT_EQ(scores.get(keys[i])->points, static_cast<int>(i)) << i;
+    }
+  }
+  orm::Repository<User> users(conn());
+  const auto ids = users.insert_many<std::int64_t>(
+      std::vector<User>{User{.username = "t1", .email = "t1@e"}, User{.username = "t2", .email = "t2@e"}});
+  ASSERT_EQ(ids.size(), 2U);
+  EXPECT_EQ(users.get(ids[0])->username, "t1");
+  EXPECT_EQ(users.get(ids[1])->username, "t2");
+  // A composite key comes back as a tuple of its members.
+  orm::Repository<Membership> members(conn());
+  std::vector<Membership> m{{.group_id = 7, .member_id = 1, .role = "a", .seat = 1},
+                            {.group_id = 7, .member_id = 2, .role = "b", .seat = 2}};
+  const auto pairs = members.insert_many<std::tuple<std::int32_t, std::int32_t>>(m);
+  EXPECT_EQ(pairs, (std::vector<std::tuple<std::int32_t, std::int32_t>>{{7, 1}, {7, 2}}));
+  // A K that is not the key's type is refused before anything is inserted.
+  std::vector<Score> one{{.id = 0, .player = "x", .points = 1}};
+  EXPECT_THROW((void)scores.insert_many<std::int32_t>(one), pgkit::InterfaceError);
+  EXPECT_EQ(scores.count(col(&Score::player) == "x"), 0);
+}
+
 TEST_F(OrmRepository, InsertManyPipelinedAndByCopyReturnsKeys) {
   orm::Repository<Score> scores(conn());
   for (const std::size_t n : {std::size_t{3}, std::size_t{1200}}) {
     std::vector<Score> rows;
     for (std::size_t i = 0; i < n; ++i) rows.push_back({.id = 0, .player = "bulk", .points = static_cast<int>(i)});
     EXPECT_EQ(scores.insert_many(rows), n);
-    for (const auto& row : {rows.front(), rows.back()}) {
-      ASSERT_GT(row.id, 0);  // the reserved key, written into the object
-      EXPECT_EQ(scores.get(row.id)->points, row.points);
-    }
+    // Every object holds its own row's key (reserved and written in), pipelined and by COPY alike.
+    const auto stored =
+        conn().query<std::int64_t, std::int32_t>("SELECT id, points FROM scores WHERE id = ANY($1) ORDER BY id", [&] {
+          std::vector<std::int64_t> ids;
+          for (const auto& row : rows) ids.push_back(row.id);
+          return ids;
+        }());
+    ASSERT_EQ(stored.size(), n);  // n distinct keys, each a stored row
+    std::map<std::int64_t, std::int32_t> points;
+    for (const auto& [id, p] : stored) points[id] = p;
+    for (std::size_t i = 0; i < n; ++i) EXPECT_EQ(points.at(rows[i].id), rows[i].points) << i;
   }
   EXPECT_EQ(scores.count(), 1203);
   // Rows that leave a server default out and rows that give it, in one call.
@@ -338,6 +482,26 @@ TEST_F(OrmRepository, InsertManyPipelinedAndByCopyReturnsKeys) {
   posts.insert_many(mixed);
   EXPECT_EQ(posts.get(mixed[0].id)->created_at, std::chrono::sys_time<std::chrono::microseconds>{});
   EXPECT_NE(posts.get(mixed[1].id)->created_at, std::chrono::sys_time<std::chrono::microseconds>{});
+  // A large batch of Users that leave created_at to the server goes through COPY (a handful of
+  // statements, not one per row), naming only the columns it gives; every object gets its row's key.
+  orm::Repository<User> many(conn());
+  std::vector<User> batch(1000);
+  for (std::size_t i = 0; i < batch.size(); ++i) {
+    batch[i].username = "copy" + std::to_string(i);
+    batch[i].email = batch[i].username + "@example.com";
+  }
+  const auto before = conn().statements_sent();
+  many.insert_many(batch);
+  EXPECT_LT(conn().statements_sent() - before, 10u);  // keys, BEGIN, COPY, COMMIT
+  const auto stored = conn().query<std::int64_t, std::string, bool>(
+      "SELECT id, username, created_at IS NOT NULL FROM users WHERE username LIKE 'copy%' ORDER BY id");
+  ASSERT_EQ(stored.size(), batch.size());
+  std::map<std::string, std::int64_t> id_of;
+  for (const auto& [id, username, dated] : stored) {
+    id_of[username] = id;
+    EXPECT_TRUE(dated) << username;  // the server's default applied
+  }
+  for (const auto& user : batch) EXPECT_EQ(id_of.at(user.username), user.id) << user.username;
   // A failing row rolls every row back.
   std::vector<User> users{User{.id = 0, .username = "x", .email = "x@e"},
                           User{.id = 0, .username = "x", .email = "y@e"}};
@@ -363,6 +527,25 @@ TEST_F(OrmRepository, RawFragmentsMapToTheModel) {
   } catch (const orm::ModelError& e) {
     EXPECT_NE(std::string(e.what()).find("User::email: the result has no column \"email\""), std::string::npos)
         << e.what();
+  }
+}
+
+// A value the member cannot hold names model, member and column, and keeps its error class.
+TEST_F(OrmRepository, DecodeErrorsNameModelMemberAndColumn) {
+  orm::Repository<User> users(conn());
+  try {
+    users.query_raw(pgkit::sql::SQL(
+        "SELECT 1::bigint AS id, NULL::text AS username, 'e' AS email, NULL::timestamptz AS created_at"));
+    FAIL() << "no UnexpectedNull";
+  } catch (const pgkit::UnexpectedNull& e) {
+    EXPECT_NE(std::string(e.what()).find("User::username (column \"username\"): "), std::string::npos) << e.what();
+  }
+  try {
+    users.query_raw(
+        pgkit::sql::SQL("SELECT 1::bigint AS id, 'u' AS username, 'e' AS email, 'not a time'::text AS created_at"));
+    FAIL() << "no ConversionError";
+  } catch (const pgkit::ConversionError& e) {
+    EXPECT_NE(std::string(e.what()).find("User::created_at (column \"created_at\"): "), std::string::npos) << e.what();
   }
 }
 

@@ -47,6 +47,9 @@ struct FilterNode {
   std::vector<FilterNode> children;
 };
 
+// InterfaceError "<model>: <argument> must be >= 0 (or > 0 when `positive`), got <value>".
+void check_count(const TableMeta& meta, const char* argument, std::int64_t value, bool positive = false);
+
 // Appends the node's SQL to `sql` and its values to `params` (src/orm/filter.cpp).
 void render_filter(const FilterNode& node, const TableMeta& meta, std::string& sql, Params& params);
 
@@ -194,10 +197,12 @@ class Query {
     return *this;
   }
   Query& limit(std::int64_t count) {
+    detail::check_count(meta<T>(), "Query::limit", count);
     limit_ = count;
     return *this;
   }
   Query& offset(std::int64_t count) {
+    detail::check_count(meta<T>(), "Query::offset", count);
     offset_ = count;
     return *this;
   }

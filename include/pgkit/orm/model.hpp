@@ -35,12 +35,14 @@
 #include <boost/describe/enum.hpp>
 #include <boost/mp11/algorithm.hpp>
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -76,6 +78,8 @@ struct ValueOps {
   void (*read)(void* member, const Field& field);      // sets it from a field
   bool (*is_empty)(const void* member);                // an empty std::optional
   void (*text)(const void* member, std::string& out);  // its text form (messages, text COPY)
+  // Equal to a value-initialised M (a generated key not yet given one: id 0, a nil uuid).
+  bool (*is_default)(const void* member);
 };
 }  // namespace detail
 
@@ -146,6 +150,8 @@ struct TableMeta {
   std::string name;
   std::vector<ColumnMeta> columns;
   std::vector<std::size_t> primary_key;  // indexes into columns
+  // typeid of the key's member, or of std::tuple<its members...> for a composite key (insert_many<K>).
+  const std::type_info* key_type = nullptr;
   std::vector<UniqueMeta> uniques;
   std::vector<ForeignKeyMeta> foreign_keys;
   std::vector<IndexMeta> indexes;
@@ -346,11 +352,29 @@ void value_text(const void* member, std::string& out) {
   }
 }
 template <class M>
-inline constexpr ValueOps value_ops{&value_add<M>, &value_read<M>, &value_is_empty<M>, &value_text<M>};
+bool value_is_default(const void* member) {
+  if constexpr (std::equality_comparable<M>) {
+    return *static_cast<const M*>(member) == M{};
+  } else {
+    return false;
+  }
+}
+template <class M>
+inline constexpr ValueOps value_ops{&value_add<M>, &value_read<M>, &value_is_empty<M>, &value_text<M>,
+                                    &value_is_default<M>};
+
+// A member that owns its value: a decoded row's std::string_view or const char* would point into a
+// Result that is gone once the row is returned.
+template <class M>
+inline constexpr bool owning_column_v = !std::is_same_v<pgkit::detail::strip_optional_t<M>, std::string_view> &&
+                                        !std::is_pointer_v<pgkit::detail::strip_optional_t<M>>;
 
 // What the C++ type of a column tells: its OID, nullability, whether it is text or an integer.
 template <class M>
 ColumnMeta column_for(std::string_view member, std::size_t member_index) {
+  static_assert(owning_column_v<M>,
+                "a model's column must own its value: use std::string, not std::string_view or const char* "
+                "(they would dangle once the result is gone)");
   using V = pgkit::detail::strip_optional_t<M>;
   ColumnMeta column;
   column.member = std::string(member);
@@ -358,7 +382,7 @@ ColumnMeta column_for(std::string_view member, std::size_t member_index) {
   column.type = Type<V>::oid;
   column.nullable = pgkit::detail::is_optional_v<M>;
   column.member_index = member_index;
-  column.is_text = std::is_same_v<V, std::string> || std::is_same_v<V, std::string_view>;
+  column.is_text = std::is_same_v<V, std::string>;
   column.is_integer = pgkit::detail::pg_integer<V>;
   column.ops = &value_ops<M>;
   return column;
@@ -522,6 +546,11 @@ class TableDef {
     static_assert(sizeof...(M) >= 1, "a primary key needs at least one member");
     static_assert(detail::all_columns<M...>::value, "a relation member cannot be a key column");
     detail::set_primary_key(meta_, {detail::member_index(members)...});
+    if constexpr (sizeof...(M) == 1) {
+      meta_.key_type = &typeid(std::tuple_element_t<0, std::tuple<M...>>);
+    } else {
+      meta_.key_type = &typeid(std::tuple<M...>);
+    }
     return KeyDef(meta_);
   }
 

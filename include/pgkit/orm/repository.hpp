@@ -29,20 +29,24 @@
 #include <span>
 #include <string>
 #include <tuple>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
 namespace pgkit::orm {
 
-// What upsert does on a conflict, and on which constraint.
+// What upsert does on a conflict, and on which unique group: ON CONFLICT (<the group's columns>), so
+// that a unique index serves as well as a constraint.
 struct Upsert {
-  std::string unique;       // a unique group's name (t.unique_named); empty: the primary key
-  bool do_nothing = false;  // false: update every other column from the new row
+  std::string unique;                       // a unique group's name (t.unique_named)
+  std::vector<std::size_t> member_indexes;  // or the group of these members (upsert_on); both empty: the key
+  bool do_nothing = false;                  // false: update every other column from the new row
 };
 inline Upsert on_conflict_update(std::string unique = {}) {
-  return {std::move(unique), false};
+  return {.unique = std::move(unique), .member_indexes = {}, .do_nothing = false};
 }
 inline Upsert on_conflict_do_nothing(std::string unique = {}) {
-  return {std::move(unique), true};
+  return {.unique = std::move(unique), .member_indexes = {}, .do_nothing = true};
 }
 
 struct InsertManyOptions {
@@ -61,6 +65,8 @@ const char* relation_label(const TableMeta& meta, std::size_t member_index) noex
 // for one the result lacks.
 std::vector<std::size_t> result_columns(const Result& result, const TableMeta& meta);
 void check_key_count(const TableMeta& meta, std::size_t given);
+// InterfaceError naming the model unless `key` is the type of its key (see insert_many<K>).
+void check_key_type(const TableMeta& meta, const std::type_info& key);
 void check_result_width(const Result& result, const TableMeta& meta);
 
 enum class SelectKind : std::uint8_t { rows, count, exists, remove };
@@ -93,6 +99,8 @@ std::uint64_t insert_params(const TableMeta& meta, const void* obj, bool with_ke
 std::uint64_t insert_mask(const TableMeta& meta, const void* obj);
 const std::string& insert_text(const TableMeta& meta, std::uint64_t mask, bool bulk, std::string& scratch);
 void add_key(const TableMeta& meta, const void* obj, Params& params);
+// A generated single-column key that obj gives a value other than the type's initial one.
+bool has_generated_key_value(const TableMeta& meta, const void* obj);
 void add_columns(const TableMeta& meta, const void* obj, const std::vector<std::size_t>& columns, Params& params);
 // update(obj): the statement's parameters, and the error when it changed no row.
 void update_params(const TableMeta& meta, const void* obj, Params& params);
@@ -138,6 +146,23 @@ class Repository {
     return objects.size();
   }
 
+  // The same, returning the keys in input order: K is the key member's type (std::int64_t for
+  // User::id), or std::tuple of the key's member types for a composite key; another K throws
+  // InterfaceError naming the model. A temporary vector is accepted here, since the keys come back.
+  template <class K>
+  std::vector<K> insert_many(std::span<T> objects, const InsertManyOptions& options = {}) {
+    detail::check_key_type(meta_, typeid(K));
+    insert_many(objects, options);
+    std::vector<K> keys;
+    keys.reserve(objects.size());
+    for (const T& obj : objects) keys.push_back(key_of<K>(obj));
+    return keys;
+  }
+  template <class K>
+  std::vector<K> insert_many(std::vector<T>&& objects, const InsertManyOptions& options = {}) {
+    return insert_many<K>(std::span<T>(objects), options);
+  }
+
   // The row with this key (the key's columns in primary-key order, or one std::tuple of them).
   template <class... K>
   std::optional<T> get(const K&... key) {
@@ -149,6 +174,8 @@ class Repository {
 
   // Rows ordered by the primary key.
   std::vector<T> get_all(std::int64_t offset = 0, std::int64_t limit = std::numeric_limits<std::int64_t>::max()) {
+    detail::check_count(meta_, "get_all's offset", offset);
+    detail::check_count(meta_, "get_all's limit", limit);
     params_.clear();
     params_.add(offset).add(limit);
     return all(run(s().all_page, params_));
@@ -156,6 +183,7 @@ class Repository {
   // Keyset pagination by primary key: up to `limit` rows after `key` (a value, or a std::tuple).
   template <class K>
   std::vector<T> get_after(const K& key, std::int64_t limit) {
+    detail::check_count(meta_, "get_after's limit", limit);
     params_.clear();
     detail::add_key_part(params_, key);
     detail::check_key_count(meta_, params_.size());
@@ -163,9 +191,12 @@ class Repository {
     return all(run(s().after_key, params_));
   }
   // Keyset pagination in `query`'s order (all ascending or all descending), with the primary key as
-  // the tie-breaker: the page of query.limit() rows after `last` (nullptr: the first page).
+  // the tie-breaker: the page of query.limit() rows after `last` (nullptr: the first page). Ordering
+  // columns must be non-null (a std::optional one throws InterfaceError naming it: a row comparison
+  // with NULL would skip its rows).
   std::vector<T> page_after(const Query<T>& query, const T* last, const Filter<T>& where = {}) {
     if (!query.limit()) throw InterfaceError(meta_.model + ": page_after needs the page size (Query::limit)");
+    detail::check_count(meta_, "page_after's page size (Query::limit)", *query.limit(), true);
     Params params;
     std::vector<std::size_t> order_columns;
     const std::string sql =
@@ -238,12 +269,23 @@ class Repository {
   }
 
   // INSERT ... ON CONFLICT: the stored row, or std::nullopt when do_nothing met a conflict. On the
-  // primary key, a generated key is sent as the object has it; keys are never rewritten.
+  // primary key, a generated key is sent as the object has it, unless it still has its initial value
+  // (id 0: a new object), which is left to the server; keys are never rewritten.
   std::optional<T> upsert(const T& obj, const Upsert& on_conflict = {}) {
-    const bool with_key = on_conflict.unique.empty() && !s().next_keys.empty();
+    const bool with_key = on_conflict.unique.empty() && on_conflict.member_indexes.empty() &&
+                          detail::has_generated_key_value(meta_, &obj);
     Params params;
     const std::uint64_t mask = detail::insert_params(meta_, &obj, with_key, params);
     return optional(run(detail::upsert_sql(meta_, on_conflict, mask, with_key), params));
+  }
+
+  // upsert on the unique group of exactly these members: upsert_on(user, &User::username).
+  template <class... M>
+  std::optional<T> upsert_on(const T& obj, M T::*... members) {
+    static_assert(sizeof...(M) > 0, "upsert_on: name the unique group's members");
+    Upsert on_conflict;
+    on_conflict.member_indexes = {detail::member_index(members)...};
+    return upsert(obj, on_conflict);
   }
 
   // Deletes the row with this key; false when there was none.
@@ -254,14 +296,44 @@ class Repository {
     detail::check_key_count(meta_, params_.size());
     return run(s().remove, params_).affected_rows() > 0;
   }
+  // Deletes the rows matching `where`; an empty filter (which matches every row) is refused with
+  // InterfaceError, so that a forgotten condition never empties the table: say remove_all() instead.
   std::int64_t remove_where(const Filter<T>& where) {
+    if (where.node().kind == detail::FilterNode::Kind::always) {
+      throw InterfaceError(meta_.model +
+                           ": remove_where with an empty filter would delete every row; "
+                           "call remove_all() to mean that");
+    }
     Params params;
     const std::string sql = detail::select_sql(meta_, detail::SelectKind::remove, where.node(), {}, {}, 0, params);
+    return run(sql, params).affected_rows();
+  }
+  // Deletes every row of the table; returns how many.
+  std::int64_t remove_all() {
+    Params params;
+    const std::string sql = detail::select_sql(meta_, detail::SelectKind::remove, {}, {}, {}, 0, params);
     return run(sql, params).affected_rows();
   }
 
  protected:
   const detail::Statements& s() const { return detail::statements(meta_); }
+
+  // obj's key, K checked against the key's members by check_key_type.
+  template <class K>
+  K key_of(const T& obj) const {
+    const auto* base = reinterpret_cast<const char*>(&obj);
+    const auto member = [&]<class V>(std::size_t part) -> const V& {
+      return *reinterpret_cast<const V*>(base + meta_.columns[meta_.primary_key[part]].offset);
+    };
+    if constexpr (pgkit::detail::is_tuple<K>::value) {
+      return [&]<std::size_t... I>(std::index_sequence<I...>) {
+        return K(member.template operator()<std::tuple_element_t<I, K>>(I)...);
+      }
+      (std::make_index_sequence<std::tuple_size_v<K>>());
+    } else {
+      return member.template operator()<K>(0);
+    }
+  }
 
   Result run(std::string_view sql, const Params& params) {
     try {
