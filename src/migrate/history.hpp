@@ -29,7 +29,8 @@ class History {
 
   [[nodiscard]] const sql::Identifier& table() const noexcept { return table_; }
   [[nodiscard]] const std::string& qualified_name() const noexcept { return table_.str(); }
-  // The statements that create (or adopt, adding missing columns to) the table; none when it is complete.
+  // The statements that create the table, or adopt one (the seed's schema_migrations: missing columns
+  // added, mistyped ones converted); none when it is complete. Run sends them in one transaction.
   std::vector<std::string> missing_ddl(Connection& conn) const;
   // Rows by version; empty when the table does not exist.
   std::vector<HistoryRow> read(Connection& conn) const;
@@ -41,6 +42,13 @@ class History {
   [[nodiscard]] std::string update_checksum(const Migration& m) const;
 
  private:
+  struct Shape {
+    bool schema_exists = false;
+    bool table_exists = false;
+    std::vector<std::string> present;   // the history's columns the table has
+    std::vector<std::string> mistyped;  // of those, the ones of another type
+  };
+  Shape shape(Connection& conn) const;
   std::string schema_;
   std::string name_;
   sql::Identifier table_;

@@ -49,7 +49,13 @@ Run::Run(Connection& conn, const MigrationSet& set, const Options& options, bool
     if (!dry_run_) saved_search_path_ = conn_.query_value<std::string>("SELECT current_setting('search_path')");
     send(sql::SQL("SET search_path TO {}").format(sql::Identifier(options_.target_schema)).str());
   }
-  for (const auto& ddl : history_.missing_ddl(conn_)) send(ddl);
+  // Inside the lock and in one transaction: a second migrator never sees a half-adopted table.
+  const auto ddl = history_.missing_ddl(conn_);
+  if (!ddl.empty()) {
+    send("BEGIN");
+    for (const auto& statement : ddl) send(statement);
+    send("COMMIT");
+  }
   rows_ = history_.read(conn_);
 }
 

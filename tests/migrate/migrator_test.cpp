@@ -489,28 +489,40 @@ TEST_F(Migrations, HostileSchemaAndTableNames) {
 }
 
 TEST_F(Migrations, AdoptsTheSeedsSchemaMigrationsTable) {
-  // The seed's table: version, name, checksum, applied_at (its checksum was never checked).
-  conn().exec(sql::SQL("CREATE TABLE {} (version integer PRIMARY KEY, name varchar(255) NOT NULL, checksum"
-                       " varchar(64), applied_at timestamp DEFAULT CURRENT_TIMESTAMP)")
-                  .format(sql::Identifier(schema_, "schema_migrations")));
+  // The seed's DDL, exactly (its versions are strings, its checksum an MD5 it never checked).
+  const sql::Identifier seed(schema_, "schema_migrations");
+  conn().exec(sql::SQL("CREATE TABLE {} (version VARCHAR(20) PRIMARY KEY, name VARCHAR(200) NOT NULL, checksum"
+                       " VARCHAR(32) NOT NULL, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)")
+                  .format(seed));
+  conn().exec(sql::SQL("INSERT INTO {} (version, name, checksum) VALUES ('001', 'create_products', md5('a')),"
+                       " ('002', 'add_price', md5('b'))")
+                  .format(seed));
+  conn().exec(sql::SQL("CREATE TABLE {} (id serial PRIMARY KEY, price numeric)").format(sql::Identifier(schema_, "products")));
   migrate::MigrationSet set;
   set.add(1, "create_products", "CREATE TABLE products (id serial PRIMARY KEY)");
-  set.add(2, "add_price", "ALTER TABLE products ADD COLUMN price numeric(10, 2)", std::string("ALTER TABLE products DROP COLUMN price"));
-  conn().exec(sql::SQL("CREATE TABLE {} (id serial PRIMARY KEY)").format(sql::Identifier(schema_, "products")));
-  conn().exec(sql::SQL("INSERT INTO {} (version, name, checksum) VALUES (1, 'create_products', $1)")
-                  .format(sql::Identifier(schema_, "schema_migrations")),
-              set.find(1)->checksum());
+  set.add(2, "add_price", "ALTER TABLE products ADD COLUMN price numeric(10, 2)");
+  set.add(10, "add_name", "ALTER TABLE products ADD COLUMN name text", std::string("ALTER TABLE products DROP COLUMN name"));
   options_.history_table = "schema_migrations";
   auto m = migrator(set);
+  // Read before adoption (status writes nothing): the seed's MD5s differ from pgkit's checksums.
+  const auto before = m.status();
+  ASSERT_EQ(before.size(), 3U);
+  EXPECT_EQ(before[0].state, migrate::State::changed);
+  EXPECT_EQ(before[1].state, migrate::State::changed);
+  EXPECT_EQ(before[2].state, migrate::State::pending);
+  EXPECT_THROW(m.up(), migrate::ValidationError);  // adopts the table, then refuses the changed rows
+  EXPECT_EQ(m.repair(true).checksums_updated, (std::vector<std::int64_t>{1, 2}));
   EXPECT_EQ(m.up().steps.size(), 1U);
-  EXPECT_EQ(history(), (std::vector<std::int64_t>{1, 2}));
-  EXPECT_EQ(conn().query_value<std::int64_t>(
-                "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0",
-                sql::Identifier(schema_, "schema_migrations").str()),
-            11);
+  EXPECT_EQ(history(), (std::vector<std::int64_t>{1, 2, 10}));
+  EXPECT_EQ(conn().query_value<std::string>(
+                "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)"
+                " FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND attname IN"
+                " ('version', 'checksum')",
+                seed.str()),
+            "version bigint, checksum text");
   m.validate();
-  m.down_steps(1);
-  EXPECT_EQ(history(), (std::vector<std::int64_t>{1}));
+  m.down_steps(1);  // 10, not 2 (varchar '10' < '2')
+  EXPECT_EQ(history(), (std::vector<std::int64_t>{1, 2}));
 }
 
 }  // namespace
