@@ -69,11 +69,19 @@ std::vector<const Migration*> pending_for_up(const std::vector<detail::HistoryRo
   return pending;
 }
 
+// The applied rows, newest first, for down and redo. A failed migration left the schema half changed:
+// rolling back around it could undo what it depends on, so it blocks them as it blocks up.
 std::vector<const detail::HistoryRow*> applied_newest_first(const std::vector<detail::HistoryRow>& rows) {
   std::vector<const detail::HistoryRow*> applied;
+  std::vector<std::string> problems;
   for (const auto& row : rows) {
-    if (!row.failed) applied.push_back(&row);
+    if (row.failed) {
+      problems.push_back(blocked_by_failure(row));
+    } else {
+      applied.push_back(&row);
+    }
   }
+  if (!problems.empty()) throw ValidationError(fmt::format("{}", fmt::join(problems, "; ")));
   std::reverse(applied.begin(), applied.end());
   return applied;
 }

@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -223,7 +224,7 @@ TEST_F(Migrations, NonTransactionalSectionRunsCreateIndexConcurrentlyAndAddValue
 
 TEST_F(Migrations, NonTransactionalFailureIsRecordedAndBlocksUntilFixedOrRepaired) {
   TempFolder folder;
-  folder.write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
+  folder.write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n");
   const auto file = folder.write("0002_index.sql",
                                  "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_id"
                                  " ON a (id);\nCREATE INDEX CONCURRENTLY a_nope ON a (nope);\n");
@@ -253,6 +254,17 @@ TEST_F(Migrations, NonTransactionalFailureIsRecordedAndBlocksUntilFixedOrRepaire
   }
   EXPECT_THROW(m.validate(), migrate::ValidationError);
   EXPECT_THROW(m.repair(false), pgkit::InterfaceError);
+  // down and redo are blocked too: rolling back 1 under the half-built 2 would drop what 2 built on.
+  for (const auto& run : {std::function<void()>([&] { m.down_steps(1); }), std::function<void()>([&] { m.down_to(0); }),
+                          std::function<void()>([&] { m.redo(); })}) {
+    try {
+      run();
+      FAIL() << "a failed migration did not block down or redo";
+    } catch (const migrate::ValidationError& e) {
+      EXPECT_NE(std::string(e.what()).find("migration 2 (index) failed at statement 2"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_TRUE(exists("a"));
   // Fixed: a changed file runs again (statement 1 is idempotent), then the rest.
   folder.write("0002_index.sql",
                "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_id ON a (id);\n");
