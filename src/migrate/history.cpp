@@ -28,9 +28,13 @@ constexpr Column columns[] = {
     {"execution_ms", "bigint", "NOT NULL DEFAULT 0", "0::bigint"},
     {"down_sql", "text", "", "NULL::text"},
     {"transactional", "boolean", "NOT NULL DEFAULT true", "true"},
-    {"state", "text", "NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'failed'))", "'applied'::text"},
+    {"state", "text", "NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'failed', 'running'))",
+     "'applied'::text"},
     {"failed_statement", "integer", "", "NULL::integer"},
     {"error", "text", "", "NULL::text"},
+    // A non-transactional section's progress: statements done and the checksum of their text.
+    {"statements_done", "integer", "", "NULL::integer"},
+    {"done_checksum", "text", "", "NULL::text"},
 };
 
 std::vector<std::string> column_field(std::string_view Column::*field) {
@@ -113,16 +117,18 @@ std::vector<HistoryRow> History::read(Connection& conn) const {
                                                      : std::string(c.absent));
   }
   const auto result = conn.query<std::int64_t, std::string, std::string, std::string, std::optional<std::string>, bool,
-                                 std::string, std::optional<int>, std::optional<std::string>>(
+                                 std::string, std::optional<int>, std::optional<std::string>, std::optional<int>,
+                                 std::optional<std::string>>(
       sql::SQL("SELECT version, name, checksum, coalesce(applied_at::text, ''), down_sql, transactional, state,"
-               " failed_statement, error FROM (SELECT ")
+               " failed_statement, error, statements_done, done_checksum FROM (SELECT ")
           .str() +
       fmt::format("{}", fmt::join(select, ", ")) +
       sql::SQL(" FROM {}) AS h (").format(table_).str() + fmt::format("{}) ORDER BY version", fmt::join(column_field(&Column::name), ", ")));
-  for (const auto& [version, name, checksum, applied_at, down_sql, transactional, state, failed_statement, error] :
-       result) {
-    rows.push_back(HistoryRow{version, name, checksum, applied_at, down_sql, transactional, state == "failed",
-                              failed_statement, error.value_or("")});
+  for (const auto& [version, name, checksum, applied_at, down_sql, transactional, state, failed_statement, error,
+                    statements_done, done_checksum] : result) {
+    rows.push_back(HistoryRow{version, name, checksum, applied_at, down_sql, transactional, state != "applied",
+                              state == "running", failed_statement, error.value_or(""), statements_done.value_or(0),
+                              done_checksum.value_or("")});
   }
   return rows;
 }
@@ -134,7 +140,7 @@ std::string History::record_applied(const Migration& m, std::int64_t execution_m
                   " {}, 'applied', NULL, NULL) ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum ="
                   " EXCLUDED.checksum, applied_at = now(), applied_by = current_user, execution_ms ="
                   " EXCLUDED.execution_ms, down_sql = EXCLUDED.down_sql, transactional = EXCLUDED.transactional,"
-                  " state = 'applied', failed_statement = NULL, error = NULL")
+                  " state = 'applied', failed_statement = NULL, error = NULL, statements_done = NULL, done_checksum = NULL")
       .format(table_, sql::Literal(m.version), sql::Literal(m.name), sql::Literal(m.checksum()),
               sql::Literal(execution_ms), sql::Literal(m.down_sql), sql::Literal(transactional))
       .str();
@@ -147,6 +153,17 @@ std::string History::record_failed(const Migration& m, int statement, std::strin
                   " EXCLUDED.failed_statement, error = EXCLUDED.error")
       .format(table_, sql::Literal(m.version), sql::Literal(m.name), sql::Literal(m.checksum()),
               sql::Literal(m.down_sql), sql::Literal(statement), sql::Literal(std::string(error)))
+      .str();
+}
+
+std::string History::record_progress(const Migration& m, int statements_done, std::string_view done_checksum) const {
+  return sql::SQL("INSERT INTO {} (version, name, checksum, down_sql, transactional, state, statements_done,"
+                  " done_checksum) VALUES ({}, {}, {}, {}, false, 'running', {}, {}) ON CONFLICT (version) DO UPDATE"
+                  " SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, down_sql = EXCLUDED.down_sql, state ="
+                  " 'running', statements_done = EXCLUDED.statements_done, done_checksum = EXCLUDED.done_checksum,"
+                  " failed_statement = NULL, error = NULL")
+      .format(table_, sql::Literal(m.version), sql::Literal(m.name), sql::Literal(m.checksum()),
+              sql::Literal(m.down_sql), sql::Literal(statements_done), sql::Literal(std::string(done_checksum)))
       .str();
 }
 

@@ -18,9 +18,12 @@ struct HistoryRow {
   std::string applied_at;
   std::optional<std::string> down_sql;
   bool transactional = true;
-  bool failed = false;
+  bool failed = false;   // failed or running: blocks until resolved
+  bool running = false;  // a non-transactional section interrupted (the migrator died) between statements
   std::optional<int> failed_statement;
   std::string error;
+  int statements_done = 0;   // of a failed or running non-transactional section
+  std::string done_checksum;  // migrate::checksum of those statements' text (prefix_checksum)
 };
 
 class History {
@@ -38,6 +41,8 @@ class History {
   // The history writes, as SQL text with the values as literals (what a dry run prints is what runs).
   [[nodiscard]] std::string record_applied(const Migration& m, std::int64_t execution_ms) const;
   [[nodiscard]] std::string record_failed(const Migration& m, int statement, std::string_view error) const;
+  // A non-transactional up section's progress, written after each statement: state 'running'.
+  [[nodiscard]] std::string record_progress(const Migration& m, int statements_done, std::string_view done_checksum) const;
   [[nodiscard]] std::string remove(std::int64_t version) const;
   [[nodiscard]] std::string update_checksum(const Migration& m) const;
 

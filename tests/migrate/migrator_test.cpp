@@ -226,7 +226,7 @@ TEST_F(Migrations, NonTransactionalFailureIsRecordedAndBlocksUntilFixedOrRepaire
   TempFolder folder;
   folder.write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n");
   const auto file = folder.write("0002_index.sql",
-                                 "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_id"
+                                 "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id"
                                  " ON a (id);\nCREATE INDEX CONCURRENTLY a_nope ON a (nope);\n");
   folder.write("0003_c.sql", "-- migrate:up\nCREATE TABLE c (id int);\n");
   auto set = migrate::MigrationSet::from_directory(folder.path());
@@ -265,12 +265,63 @@ TEST_F(Migrations, NonTransactionalFailureIsRecordedAndBlocksUntilFixedOrRepaire
     }
   }
   EXPECT_TRUE(exists("a"));
-  // Fixed: a changed file runs again (statement 1 is idempotent), then the rest.
-  folder.write("0002_index.sql",
-               "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_id ON a (id);\n");
+  // Fixed: the changed file still starts with statement 1, so it resumes at statement 2 (statement 1,
+  // not idempotent, would fail if it ran again), then the rest.
+  folder.write("0002_index.sql", "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n"
+                                 "CREATE INDEX CONCURRENTLY a_id2 ON a (id);\n");
   set = migrate::MigrationSet::from_directory(folder.path());
   EXPECT_EQ(migrator(set).up().steps.size(), 2U);
+  EXPECT_TRUE(exists("a_id2"));
   EXPECT_TRUE(exists("c"));
+  migrator(set).validate();
+}
+
+TEST_F(Migrations, AFailedNonTransactionalMigrationWhoseDoneStatementsChangedIsRefused) {
+  TempFolder folder;
+  folder.write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
+  folder.write("0002_index.sql", "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n"
+                                 "SELECT 1/0;\n");
+  EXPECT_THROW(migrator(migrate::MigrationSet::from_directory(folder.path())).up(), migrate::MigrationFailed);
+  // Statement 1 (which ran) is not what the file says any more: resuming would be a guess.
+  folder.write("0002_index.sql", "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id, id);\n"
+                                 "SELECT 1;\n");
+  const auto set = migrate::MigrationSet::from_directory(folder.path());
+  try {
+    migrator(set).up();
+    FAIL() << "a changed done statement was not refused";
+  } catch (const migrate::ValidationError& e) {
+    EXPECT_NE(std::string(e.what()).find("ran statements 1 to 1 outside a transaction before it failed"),
+              std::string::npos) << e.what();
+  }
+  // Repaired by hand: the next up runs the file from statement 1.
+  conn().exec(sql::SQL("DROP INDEX {}").format(sql::Identifier(schema_, "a_id")));
+  migrator(set).repair(true);
+  EXPECT_EQ(migrator(set).up().steps.size(), 1U);
+  EXPECT_TRUE(exists("a_id"));
+}
+
+TEST_F(Migrations, AMigratorKilledBetweenNonTransactionalStatementsIsResumedWhereItStopped) {
+  TempFolder folder;
+  folder.write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\nCREATE TABLE armed ();\n");
+  // Statement 2 ends the migrator's own session while the table `armed` exists: a kill between statements.
+  folder.write("0002_index.sql", "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n"
+                                 "SELECT pg_terminate_backend(pg_backend_pid()) WHERE to_regclass('armed') IS NOT NULL;\n"
+                                 "CREATE INDEX CONCURRENTLY a_id2 ON a (id);\n");
+  const auto set = migrate::MigrationSet::from_directory(folder.path());
+  {
+    auto doomed = connect();
+    EXPECT_ANY_THROW(migrate::Migrator(doomed, set, options_).up());
+  }
+  const auto [state, done] = conn().query_one<std::string, int>(
+      sql::SQL("SELECT state, statements_done FROM {} WHERE version = 2").format(sql::Identifier(schema_, options_.history_table)));
+  EXPECT_EQ(state, "running");
+  EXPECT_EQ(done, 1);
+  EXPECT_THROW(migrator(set).down_steps(1), migrate::ValidationError);  // interrupted blocks down
+  conn().exec(sql::SQL("DROP TABLE {}").format(sql::Identifier(schema_, "armed")));
+  // The same file: statement 1 (its index exists) is not run again; 2 and 3 are.
+  EXPECT_EQ(migrator(set).up().steps.size(), 1U);
+  EXPECT_TRUE(exists("a_id2"));
+  EXPECT_EQ(history(), (std::vector<std::int64_t>{1, 2}));
   migrator(set).validate();
 }
 
@@ -314,8 +365,12 @@ TEST_F(Migrations, DryRunPrintsTheSqlAndChangesNothing) {
   EXPECT_LT(at("CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);"),
             at("INSERT INTO " + history_table + " (version"));
   EXPECT_LT(at("CREATE VIEW user_names AS SELECT name FROM users;"), at("SET lock_timeout = '10000ms';"));
-  EXPECT_LT(at("SET lock_timeout = '10000ms';\nSET statement_timeout = '1800000ms';\nCREATE INDEX CONCURRENTLY"),
-            at("RESET lock_timeout;"));
+  // A non-transactional section records its progress before and after each statement.
+  const std::string progress = "INSERT INTO " + history_table +
+                               " (version, name, checksum, down_sql, transactional, state, statements_done";
+  EXPECT_LT(at("SET lock_timeout = '10000ms';\nSET statement_timeout = '1800000ms';\n" + progress),
+            at("CREATE INDEX CONCURRENTLY users_name"));
+  EXPECT_LT(at("CREATE INDEX CONCURRENTLY users_name ON users (name);\n" + progress), at("RESET lock_timeout;"));
   EXPECT_EQ(text.substr(text.size() - 25), "RESET statement_timeout;\n");
 
   // A dry-run down after a real up: the down statements and the history deletes, nothing changed.
