@@ -135,6 +135,8 @@ class MigrationSet {
 // current UTC time (YYYYMMDDHHMMSS) when the folder uses timestamps or is empty and `timestamp`.
 std::filesystem::path create_migration_file(const std::filesystem::path& directory, std::string_view name,
                                             bool timestamp = false);
+// Whether `name` may be a migration's name in its file name: [a-z0-9_]+.
+bool valid_migration_name(std::string_view name);
 
 struct Options {
   std::string history_schema = "public";

@@ -249,6 +249,8 @@ const Migration* MigrationSet::find(std::int64_t version) const {
   return at != migrations_.end() && at->version == version ? &*at : nullptr;
 }
 
+bool valid_migration_name(std::string_view name) { return valid_file_name_part(name); }
+
 std::filesystem::path create_migration_file(const std::filesystem::path& directory, std::string_view name,
                                             bool timestamp) {
   if (!valid_file_name_part(name)) {

@@ -56,6 +56,34 @@ TEST_F(CliMigrate, EverySubcommandHasHelp) {
   EXPECT_EQ(run_cli({"migrate", "up", "--bogus"}).exit_code, 2);
 }
 
+TEST_F(CliMigrate, InputErrorsExitTwoBeforeConnecting) {
+  write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
+  const std::string long_name(64, 'x');
+  const std::vector<std::vector<std::string>> cases{
+      {"up", "--to", "-1"},
+      {"up", "--to", "99999999999999999999"},
+      {"up", "--to", "1x"},
+      {"down", "--steps", "0"},
+      {"down", "--to", "-3"},
+      {"baseline", "0"},
+      {"new", "Bad Name"},
+      {"--table", long_name, "status"},
+      {"--table", "", "status"},
+      {"--schema", long_name, "status"},
+      {"up", "--schemas", "s1,,s2"},
+      {"up", "--schemas", "s1," + long_name},
+      {"--lock-wait", "soon", "status"},
+  };
+  for (const auto& args : cases) {
+    const auto r = migrate(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args[1] << " " << args[2] << ": " << r;
+  }
+  // --history-schema comes first in migrate(): run it directly.
+  const auto r = run_cli({"migrate", "--dir", dir_.string(), "--history-schema", "", "status"}, options());
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "0002_bad name.sql"));
+}
+
 TEST_F(CliMigrate, TheWholeCycle) {
   auto r = migrate({"new", "create_users"});
   ASSERT_EQ(r.exit_code, 0) << r;

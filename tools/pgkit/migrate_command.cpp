@@ -5,6 +5,7 @@
 #include <pgkit/migrate.hpp>
 #include <pgkit/migrate/lint.hpp>
 #include <pgkit/pool.hpp>
+#include <pgkit/sql.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -46,7 +48,7 @@ struct MigrateFlags {
   std::optional<int> steps;
   std::int64_t version = 0;
   std::string name;
-  std::vector<std::string> schemas;
+  std::string schemas;  // comma-separated, split by schema_list (CLI11 would drop an empty name silently)
   std::string schemas_like;
   std::size_t workers = 4;
 };
@@ -66,6 +68,52 @@ std::chrono::milliseconds parse_duration(const std::string& flag, const std::str
   if (unit.empty() || unit == "s") return std::chrono::seconds(value);
   if (unit == "min") return std::chrono::minutes(value);
   throw UsageError(fmt::format("{}: \"{}\" has an unknown unit (ms, s, min)", flag, text));
+}
+
+std::vector<std::string> schema_list(const MigrateFlags& flags) {
+  std::vector<std::string> out;
+  if (flags.schemas.empty()) return out;
+  std::size_t from = 0;
+  for (;;) {
+    const auto comma = flags.schemas.find(',', from);
+    out.push_back(flags.schemas.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+    if (comma == std::string::npos) return out;
+    from = comma + 1;
+  }
+}
+
+// What the user typed wrong is a usage error (exit 2), found before connecting: names go through
+// sql::Identifier (empty, longer than 63 bytes, not UTF-8), durations through parse_duration.
+void check_flags(const MigrateFlags& flags) {
+  const auto name = [](std::string_view flag, const std::string& value) {
+    try {
+      sql::Identifier{value};
+    } catch (const InterfaceError& e) {
+      throw UsageError(fmt::format("{} \"{}\": {}", flag, value, e.what()));
+    }
+  };
+  name("--history-schema", flags.history_schema);
+  name("--table", flags.table);
+  if (!flags.target_schema.empty()) name("--schema", flags.target_schema);
+  for (const auto& schema : schema_list(flags)) name("--schemas", schema);
+  parse_duration("--lock-wait", flags.lock_wait);
+  parse_duration("--lock-timeout", flags.lock_timeout);
+  parse_duration("--statement-timeout", flags.statement_timeout);
+}
+
+// A version on the command line: digits that fit a bigint, at least `min`.
+CLI::Validator version_check(std::int64_t min) {
+  return CLI::Validator(
+      [min](std::string& text) -> std::string {
+        std::int64_t value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || text[0] == '-' || error != std::errc() || end != text.data() + text.size()) {
+          return fmt::format("\"{}\" is not a version (digits, at most {})", text,
+                             std::numeric_limits<std::int64_t>::max());
+        }
+        return value < min ? fmt::format("the version must be at least {} (got {})", min, value) : std::string();
+      },
+      "VERSION");
 }
 
 migrate::Options options_from(const MigrateFlags& flags) {
@@ -177,7 +225,7 @@ int status(const MigrateFlags& flags) {
 }
 
 std::vector<std::string> resolve_schemas(Connection& conn, const MigrateFlags& flags) {
-  std::vector<std::string> schemas = flags.schemas;
+  std::vector<std::string> schemas = schema_list(flags);
   if (!flags.schemas_like.empty()) {
     for (auto& name : conn.query_value<std::vector<std::string>>(
              "SELECT coalesce(array_agg(nspname::text ORDER BY nspname), '{}') FROM pg_namespace"
@@ -335,6 +383,9 @@ int repair(const MigrateFlags& flags) {
 }
 
 int create(const MigrateFlags& flags) {
+  if (!migrate::valid_migration_name(flags.name)) {
+    throw UsageError(fmt::format("migrate new: the name \"{}\" must be made of [a-z0-9_]", flags.name));
+  }
   const auto path = migrate::create_migration_file(flags.dir, flags.name, flags.timestamp);
   flags.json ? fmt::print("{}\n", nlohmann::json{{"file", path.string()}}.dump()) : fmt::print("{}\n", path.string());
   return exit_ok;
@@ -365,6 +416,7 @@ CLI::App* subcommand(CLI::App* migrate, Action& action, const std::shared_ptr<Mi
   cmd->callback([&action, flags, run] {
     action = [flags, run] {
       try {
+        check_flags(*flags);
         return run(*flags);
       } catch (const UsageError& e) {
         std::cerr << "pgkit: " << e.what() << '\n';
@@ -395,17 +447,18 @@ void add_migrate_command(CLI::App& app, Action& action) {
 
   subcommand(m, action, flags, "status", "Applied, pending, missing, changed and failed migrations", status);
   auto* up_cmd = subcommand(m, action, flags, "up", "Apply pending migrations", up);
-  up_cmd->add_option("--to", flags->to, "Up to and including this version");
+  up_cmd->add_option("--to", flags->to, "Up to and including this version")->check(version_check(0));
   up_cmd->add_flag("--dry-run", flags->dry_run, "Print the SQL that would run; change nothing");
   up_cmd->add_flag("--allow-out-of-order", flags->allow_out_of_order, "Apply pending versions below the highest applied");
   up_cmd->add_flag("--all-in-one", flags->all_in_one, "The whole run in one transaction");
   up_cmd->add_flag("--no-lint", flags->no_lint, "Do not warn about lint findings of pending migrations");
-  up_cmd->add_option("--schemas", flags->schemas, "Migrate each of these schemas (comma-separated)")->delimiter(',');
+  up_cmd->add_option("--schemas", flags->schemas, "Migrate each of these schemas (comma-separated)");
   up_cmd->add_option("--schemas-like", flags->schemas_like, "Migrate every schema whose name matches this LIKE pattern");
   up_cmd->add_option("--workers", flags->workers, "Schemas migrated at once")->capture_default_str();
   auto* down_cmd = subcommand(m, action, flags, "down", "Roll back applied migrations (--to V or --steps N)", down);
-  down_cmd->add_option("--to", flags->to, "Roll back every version above this one (0: all)");
-  down_cmd->add_option("--steps", flags->steps, "Roll back the newest N");
+  down_cmd->add_option("--to", flags->to, "Roll back every version above this one (0: all)")->check(version_check(0));
+  down_cmd->add_option("--steps", flags->steps, "Roll back the newest N")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   down_cmd->add_flag("--dry-run", flags->dry_run, "Print the SQL that would run; change nothing");
   down_cmd->add_flag("--all-in-one", flags->all_in_one, "The whole run in one transaction");
   subcommand(m, action, flags, "redo", "Roll back the newest migration and apply it again", redo)
@@ -414,6 +467,7 @@ void add_migrate_command(CLI::App& app, Action& action) {
              validate);
   subcommand(m, action, flags, "baseline", "Mark the migrations up to V as applied without running them", baseline)
       ->add_option("version", flags->version, "The version the existing schema is at")
+      ->check(version_check(1))
       ->required();
   subcommand(m, action, flags, "repair", "Delete failed history rows and accept changed checksums", repair)
       ->add_flag("--yes", flags->yes, "Really rewrite the history");
