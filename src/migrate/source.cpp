@@ -167,6 +167,10 @@ Migration parse_migration(const std::filesystem::path& file, std::string_view te
     throw SourceError(fmt::format("{}: no up section (a `-- migrate:up` line); {}", file.string(),
                                   convention_hint()));
   }
+  if (!has_statements(up)) {
+    throw SourceError(fmt::format("{}:{}: the up section has no SQL (only comments or blank lines)", file.string(),
+                                  up_line));
+  }
   migration.up_sql = std::move(up);
   migration.up_first_line = up_line + 1;
   migration.up_transactional = section_is_transactional(migration.up_sql);
@@ -204,8 +208,8 @@ MigrationSet& MigrationSet::add(Migration migration) {
   if (migration.version <= 0) throw SourceError(who + ": the version must be greater than 0");
   if (migration.name.empty()) throw SourceError(who + ": the name is empty");
   if (migration.up_function && !migration.up_sql.empty()) throw SourceError(who + ": both up SQL and an up function");
-  if (!migration.up_function && migration.file.empty() && !has_statements(migration.up_sql)) {
-    throw SourceError(who + ": no up SQL");
+  if (!migration.up_function && !has_statements(migration.up_sql)) {
+    throw SourceError(who + ": the up section has no SQL");
   }
   if (migration.down_function && migration.down_sql) throw SourceError(who + ": both down SQL and a down function");
   if (migration.file.empty()) {
@@ -257,11 +261,20 @@ std::filesystem::path create_migration_file(const std::filesystem::path& directo
     throw SourceError(fmt::format("migration name \"{}\" must be made of [a-z0-9_]", name));
   }
   std::filesystem::create_directories(directory);
-  const auto set = MigrationSet::from_directory(directory);
-  const std::int64_t highest = set.empty() ? 0 : set.migrations().back().version;
+  // From the file names only: a file made by `new` and not filled yet (an empty up section) is not
+  // a migration yet, but its version is taken.
+  std::int64_t highest = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".sql") continue;
+    std::int64_t version = 0;
+    std::string ignored;
+    check_file_name(entry.path(), version, ignored);
+    highest = std::max(highest, version);
+  }
+  const bool empty = highest == 0;
   constexpr std::int64_t timestamp_floor = 10'000'000'000'000;  // 14 digits: YYYYMMDDHHMMSS
   std::string version;
-  if (highest >= timestamp_floor || (set.empty() && timestamp)) {
+  if (highest >= timestamp_floor || (empty && timestamp)) {
     const std::time_t now = std::time(nullptr);
     std::tm utc{};
     gmtime_r(&now, &utc);
