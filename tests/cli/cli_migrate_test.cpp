@@ -78,6 +78,9 @@ TEST_F(CliMigrate, InputErrorsExitTwoBeforeConnecting) {
     const auto r = migrate(args);
     EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args[1] << " " << args[2] << ": " << r;
   }
+  // The system schemas are never a pattern's match: nothing matched.
+  EXPECT_EQ(migrate({"up", "--schemas-like", "pg_%"}).exit_code, 2);
+  EXPECT_EQ(migrate({"up", "--schemas-like", "information%"}).exit_code, 2);
   // --history-schema comes first in migrate(): run it directly.
   const auto r = run_cli({"migrate", "--dir", dir_.string(), "--history-schema", "", "status"}, options());
   EXPECT_EQ(r.exit_code, 2) << r;

@@ -229,7 +229,7 @@ std::vector<std::string> resolve_schemas(Connection& conn, const MigrateFlags& f
   if (!flags.schemas_like.empty()) {
     for (auto& name : conn.query_value<std::vector<std::string>>(
              "SELECT coalesce(array_agg(nspname::text ORDER BY nspname), '{}') FROM pg_namespace"
-             " WHERE nspname LIKE $1",
+             " WHERE nspname LIKE $1 AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'",
              flags.schemas_like)) {
       schemas.push_back(std::move(name));
     }
