@@ -151,6 +151,9 @@ struct Options {
   bool allow_out_of_order = false;      // apply pending versions below the highest applied one
   bool dry_run = false;                 // up/down/redo return the SQL in RunReport::sql and change nothing
   bool all_in_one_transaction = false;  // the whole run in one transaction (no non-transactional migration)
+  // Create the history and target schemas when missing; off, a missing one is a ValidationError (a
+  // typo in a schema name must not make a new tenant).
+  bool create_schemas = false;
 };
 
 enum class State { applied, pending, missing, changed, failed };

@@ -59,6 +59,7 @@ Run::Run(Connection& conn, const MigrationSet& set, const Options& options, bool
       conn_.exec("SELECT set_config('client_connection_check_interval', '1s', false)");
     }
   }
+  check_schemas();
   if (!options_.target_schema.empty()) {
     if (!dry_run_) saved_search_path_ = conn_.query_value<std::string>("SELECT current_setting('search_path')");
     send(sql::SQL("SET search_path TO {}").format(sql::Identifier(options_.target_schema)).str());
@@ -71,6 +72,27 @@ Run::Run(Connection& conn, const MigrationSet& set, const Options& options, bool
     send("COMMIT");
   }
   rows_ = history_.read(conn_);
+}
+
+void Run::check_schemas() {
+  std::vector<std::string> names{options_.history_schema};
+  if (!options_.target_schema.empty() && options_.target_schema != options_.history_schema) {
+    names.push_back(options_.target_schema);
+  }
+  const auto missing = conn_.query_value<std::vector<std::string>>(
+      "SELECT coalesce(array_agg(s ORDER BY s), '{}') FROM unnest($1::text[]) AS s"
+      " WHERE NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = s)",
+      names);
+  if (missing.empty()) return;
+  if (!options_.create_schemas) {
+    throw ValidationError(fmt::format("schema \"{}\" does not exist; create it, or allow the migrator to"
+                                      " (--create-schemas, Options::create_schemas)",
+                                      fmt::join(missing, "\", \"")));
+  }
+  // The history's schema comes with the history table (History::missing_ddl); the target's here.
+  if (!options_.target_schema.empty() && options_.target_schema != options_.history_schema) {
+    send(sql::SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql::Identifier(options_.target_schema)).str());
+  }
 }
 
 Run::~Run() {

@@ -53,6 +53,7 @@ class Run {
   };
   void run_section(const Section& section, const std::function<void(std::int64_t)>& record_success);
   void run_statements(const Section& section, bool record_failure);
+  void check_schemas();  // missing ones: an error, or created (Options::create_schemas)
   void set_timeouts(bool local);
   void reset_timeouts();
   void comment(const std::string& text);

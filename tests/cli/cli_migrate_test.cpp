@@ -37,7 +37,8 @@ class CliMigrate : public DatabaseTest {
   void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
   // `pgkit migrate --dir D --history-schema S --schema S <args>` with DATABASE_URL set.
   pgkit::testing::CliResult migrate(std::vector<std::string> args) {
-    std::vector<std::string> all{"migrate", "--dir", dir_.string(), "--history-schema", schema_, "--schema", schema_};
+    std::vector<std::string> all{"migrate",  "--dir",    dir_.string(), "--history-schema",
+                                 schema_,    "--schema", schema_,       "--create-schemas"};
     all.insert(all.end(), args.begin(), args.end());
     return run_cli(all, options());
   }
@@ -85,6 +86,20 @@ TEST_F(CliMigrate, InputErrorsExitTwoBeforeConnecting) {
   const auto r = run_cli({"migrate", "--dir", dir_.string(), "--history-schema", "", "status"}, options());
   EXPECT_EQ(r.exit_code, 2) << r;
   EXPECT_FALSE(std::filesystem::exists(dir_ / "0002_bad name.sql"));
+}
+
+TEST_F(CliMigrate, AMissingSchemaIsAnErrorUnlessCreateSchemas) {
+  write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
+  const auto url = options();
+  auto r = run_cli({"migrate", "--dir", dir_.string(), "--schema", schema_, "up"}, url);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("schema \"" + schema_ + "\" does not exist"), std::string::npos) << r;
+  r = run_cli({"migrate", "--dir", dir_.string(), "up", "--schemas", schema_ + "_typo"}, url);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r;
+  auto conn = connect();
+  EXPECT_FALSE(conn.query_value<bool>("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", schema_ + "_typo"));
+  EXPECT_EQ(migrate({"up"}).exit_code, 0);  // with --create-schemas
 }
 
 TEST_F(CliMigrate, TheWholeCycle) {
@@ -147,7 +162,8 @@ TEST_F(CliMigrate, AFailingMigrationNamesItsFileAndLine) {
 TEST_F(CliMigrate, ManySchemasReportOneJsonLineEach) {
   write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
   const std::string list = schema_ + "_1," + schema_ + "_2," + schema_ + "_3";
-  auto r = run_cli({"migrate", "--dir", dir_.string(), "--json", "up", "--schemas", list, "--workers", "2"}, options());
+  auto r = run_cli({"migrate", "--dir", dir_.string(), "--json", "--create-schemas", "up", "--schemas", list, "--workers", "2"},
+                   options());
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r;
   EXPECT_NE(r.out.find("\"applied\":1"), std::string::npos) << r;
@@ -162,7 +178,8 @@ TEST_F(CliMigrate, ManySchemasReportOneJsonLineEach) {
 
 TEST_F(CliMigrate, AMigratorProcessKilledHoldingTheLockLetsTheNextProceed) {
   write("0001_slow.sql", "-- migrate:up\nCREATE TABLE slow (id int);\nSELECT pg_sleep(60);\n");
-  CliProcess first({"migrate", "--dir", dir_.string(), "--history-schema", schema_, "--schema", schema_, "up"},
+  CliProcess first({"migrate", "--dir", dir_.string(), "--history-schema", schema_, "--schema", schema_,
+                    "--create-schemas", "up"},
                    options());
   auto conn = connect();
   // Wait until the first holds the lock (its pg_sleep is running).

@@ -536,6 +536,7 @@ TEST_F(Migrations, HostileSchemaAndTableNames) {
   const std::string hostile_schema = "we\"ird'; DROP TABLE x; --";
   conn().exec(sql::SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql::Identifier(hostile_schema)));
   options_.history_schema = hostile_schema;
+  options_.create_schemas = true;
   options_.history_table = "hist\"ory 'x' ; --";
   options_.target_schema = hostile_schema;
   migrate::MigrationSet set;

@@ -44,6 +44,7 @@ struct MigrateFlags {
   bool yes = false;
   bool timestamp = false;
   bool no_lint = false;
+  bool create_schemas = false;
   std::optional<std::int64_t> to;
   std::optional<int> steps;
   std::int64_t version = 0;
@@ -128,6 +129,7 @@ migrate::Options options_from(const MigrateFlags& flags) {
   options.dry_run = flags.dry_run;
   options.allow_out_of_order = flags.allow_out_of_order;
   options.all_in_one_transaction = flags.all_in_one;
+  options.create_schemas = flags.create_schemas;
   return options;
 }
 
@@ -444,6 +446,8 @@ void add_migrate_command(CLI::App& app, Action& action) {
   m->add_option("--statement-timeout", flags->statement_timeout, "statement_timeout per migration (0: off)")
       ->capture_default_str();
   m->add_flag("--json", flags->json, "Report as JSON");
+  m->add_flag("--create-schemas", flags->create_schemas,
+              "Create the history and target schemas when missing (else a missing one is an error)");
 
   subcommand(m, action, flags, "status", "Applied, pending, missing, changed and failed migrations", status);
   auto* up_cmd = subcommand(m, action, flags, "up", "Apply pending migrations", up);
