@@ -222,7 +222,7 @@ struct SchemasProgress {
 };
 
 struct SchemasReport {
-  std::vector<SchemaResult> results;  // in the order given
+  std::vector<SchemaResult> results;  // in the order given, a schema named twice once
   std::size_t up_to_date = 0;         // skipped without a lock or a migration
   std::size_t failed = 0;
   bool stopped = false;  // `stop` was set before every schema ran

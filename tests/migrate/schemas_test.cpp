@@ -112,6 +112,21 @@ TEST_F(ManySchemas, AStoppedRunIsResumedWithOnlyWhatIsLeft) {
   EXPECT_EQ(applied, 9);  // three schemas x three migrations
 }
 
+TEST_F(ManySchemas, ASchemaNamedTwiceIsMigratedOnce) {
+  const auto schemas = make_schemas("twice_", 2);
+  pgkit::Pool pool(pool_options());
+  const auto report =
+      migrate::migrate_schemas(pool, tenant_set(), {schemas[0], schemas[1], schemas[0]}, creating(), 3);
+  ASSERT_EQ(report.results.size(), 2U);
+  EXPECT_EQ(report.results[0].schema, schemas[0]);
+  EXPECT_EQ(report.results[1].schema, schemas[1]);
+  for (const auto& result : report.results) {
+    EXPECT_TRUE(result.ok) << result.error;
+    EXPECT_EQ(result.applied, 3);
+    EXPECT_FALSE(result.skipped);
+  }
+}
+
 TEST_F(ManySchemas, AMissingSchemaIsAnErrorUnlessCreateSchemas) {
   const auto schemas = make_schemas("typo_", 1);
   pgkit::Pool pool(pool_options());

@@ -298,8 +298,9 @@ int up_many(const MigrateFlags& flags, const std::string& url, const migrate::Mi
       if (r.skipped) fmt::print("{}\n", nlohmann::json{{"schema", r.schema}, {"ok", true}, {"applied", 0}, {"up_to_date", true}}.dump());
     }
   } else {
-    fmt::print("{} schemas: {} up to date, {} migrated, {} failed\n", schemas.size(), report.up_to_date,
-               schemas.size() - report.up_to_date - report.failed, report.failed);
+    const std::size_t total = report.results.size();  // a schema named twice counts once
+    fmt::print("{} schemas: {} up to date, {} migrated, {} failed\n", total, report.up_to_date,
+               total - report.up_to_date - report.failed, report.failed);
   }
   return report.failed == 0 ? exit_ok : exit_failure;
 }
