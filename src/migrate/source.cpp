@@ -66,11 +66,15 @@ void check_file_name(const std::filesystem::path& file, std::int64_t& version, s
   const std::string stem = file.stem().string();
   const auto underscore = stem.find('_');
   const std::string_view digits = std::string_view(stem).substr(0, underscore);
-  const bool digits_ok = !digits.empty() && digits.size() <= max_version_digits &&
+  const bool digits_ok = !digits.empty() &&
                          std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (file.extension() != ".sql" || underscore == std::string::npos || !digits_ok ||
       !valid_file_name_part(std::string_view(stem).substr(underscore + 1))) {
     throw SourceError(fmt::format("{}: malformed migration file name; {}", file.string(), convention_hint()));
+  }
+  if (digits.size() > max_version_digits) {
+    throw SourceError(fmt::format("{}: the version has {} digits, more than {} (it must fit a bigint)", file.string(),
+                                  digits.size(), max_version_digits));
   }
   std::from_chars(digits.data(), digits.data() + digits.size(), version);
   if (version <= 0) throw SourceError(fmt::format("{}: the version must be greater than 0", file.string()));

@@ -68,6 +68,7 @@ TEST(Sources, MalformedFilesAreErrorsNamingTheFile) {
   expect_source_error("0001-create-users.sql", ok, "malformed migration file name");
   expect_source_error("0001_Create_Users.sql", ok, "malformed migration file name");
   expect_source_error("0000_zero.sql", ok, "greater than 0");
+  expect_source_error("1234567890123456789_long.sql", ok, "the version has 19 digits, more than 18");
   expect_source_error("0001_x.sql", "CREATE TABLE a ();\n", "SQL before the `-- migrate:up` line");
   expect_source_error("0001_x.sql", "-- just a comment\n", "no up section");
   expect_source_error("0001_x.sql", "-- migrate:up\n", "the up section has no SQL");
