@@ -152,6 +152,15 @@ TEST_F(CliMigrate, AFailingMigrationNamesItsFileAndLine) {
   EXPECT_NE(r.err.find((dir_ / "0001_a.sql").string() + ":5: migration 1 (a) up, statement 2:"), std::string::npos)
       << r;
   EXPECT_NE(r.err.find("nowhere"), std::string::npos) << r;
+  // --json: the failure is a JSON line on stdout as well.
+  const auto json = migrate({"--json", "up"});
+  EXPECT_EQ(json.exit_code, 1) << json;
+  EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 1) << json;
+  const std::vector<std::string> parts{"\"ok\":false", "\"line\":5", "\"version\":1", "\"statement\":2",
+                                       "\"sqlstate\":\"42P01\"", "\"file\":\"" + (dir_ / "0001_a.sql").string() + "\""};
+  for (const auto& part : parts) {
+    EXPECT_NE(json.out.find(part), std::string::npos) << part << ": " << json;
+  }
   const auto bad = std::filesystem::path(dir_) / "0002_b.up.sql";
   write("0002_b.up.sql", "SELECT 1;\n");
   const auto rejected = migrate({"status"});

@@ -411,6 +411,22 @@ int lint(const MigrateFlags& flags) {
   return count == 0 ? exit_ok : exit_failure;
 }
 
+// With --json a failure is a JSON line on stdout too, so a script reading stdout sees it.
+void print_json_error(const Error& e) {
+  nlohmann::json out{{"ok", false}, {"error", e.what()}};
+  if (const auto* failed = dynamic_cast<const migrate::MigrationFailed*>(&e)) {
+    const auto& where = failed->where();
+    out["file"] = where.file;
+    out["line"] = where.line;
+    out["version"] = where.version;
+    out["name"] = where.name;
+    out["statement"] = where.statement;
+    out["sqlstate"] = where.sqlstate;
+  }
+  fmt::print("{}\n", out.dump());
+  std::fflush(stdout);
+}
+
 // Every subcommand reads the shared flags (given before or after it).
 CLI::App* subcommand(CLI::App* migrate, Action& action, const std::shared_ptr<MigrateFlags>& flags, const char* name,
                      const char* help, int (*run)(const MigrateFlags&)) {
@@ -421,6 +437,9 @@ CLI::App* subcommand(CLI::App* migrate, Action& action, const std::shared_ptr<Mi
       try {
         check_flags(*flags);
         return run(*flags);
+      } catch (const Error& e) {
+        if (flags->json) print_json_error(e);
+        throw;  // main prints it on stderr and exits 1
       } catch (const UsageError& e) {
         std::cerr << "pgkit: " << e.what() << '\n';
         return exit_usage;
