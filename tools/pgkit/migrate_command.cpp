@@ -27,15 +27,24 @@
 namespace pgkit::cli {
 namespace {
 
+// A duration as parse_duration reads it, in the largest unit that is exact.
+std::string duration_text(std::chrono::milliseconds value) {
+  const auto ms = value.count();
+  if (ms != 0 && ms % 60'000 == 0) return fmt::format("{}min", ms / 60'000);
+  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{}ms", ms);
+}
+
+// The library's defaults (migrate::Options) are the flags' defaults: one fact in one place.
 struct MigrateFlags {
   std::string dir = "migrations";
   std::string database;
-  std::string history_schema = "public";
-  std::string table = "pgkit_schema_migrations";
+  std::string history_schema = migrate::Options{}.history_schema;
+  std::string table = migrate::Options{}.history_table;
   std::string target_schema;
-  std::string lock_wait = "60s";
-  std::string lock_timeout = "10s";
-  std::string statement_timeout = "30min";
+  std::string lock_wait = duration_text(migrate::Options{}.lock_wait);
+  std::string lock_timeout = duration_text(migrate::Options{}.lock_timeout);
+  std::string statement_timeout = duration_text(migrate::Options{}.statement_timeout);
   bool no_wait = false;
   bool json = false;
   bool dry_run = false;
