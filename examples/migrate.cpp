@@ -31,6 +31,7 @@ int main() {
   migrate::Options options;
   options.history_schema = "example_migrate";  // the history table lives beside the objects
   options.target_schema = "example_migrate";   // search_path for the run
+  options.create_schemas = true;                // the first run creates the schema
   migrate::Migrator migrator(conn, set, options);
   for (const auto& step : migrator.up().steps) fmt::print("applied {} {}\n", step.version, step.name);
   for (const auto& entry : migrator.status()) {

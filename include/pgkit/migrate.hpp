@@ -135,6 +135,8 @@ class MigrationSet {
 // current UTC time (YYYYMMDDHHMMSS) when the folder uses timestamps or is empty and `timestamp`.
 std::filesystem::path create_migration_file(const std::filesystem::path& directory, std::string_view name,
                                             bool timestamp = false);
+// Whether `name` may be a migration's name in its file name: [a-z0-9_]+.
+bool valid_migration_name(std::string_view name);
 
 struct Options {
   std::string history_schema = "public";
@@ -149,6 +151,9 @@ struct Options {
   bool allow_out_of_order = false;      // apply pending versions below the highest applied one
   bool dry_run = false;                 // up/down/redo return the SQL in RunReport::sql and change nothing
   bool all_in_one_transaction = false;  // the whole run in one transaction (no non-transactional migration)
+  // Create the history and target schemas when missing; off, a missing one is a ValidationError (a
+  // typo in a schema name must not make a new tenant).
+  bool create_schemas = false;
 };
 
 enum class State { applied, pending, missing, changed, failed };
@@ -217,7 +222,7 @@ struct SchemasProgress {
 };
 
 struct SchemasReport {
-  std::vector<SchemaResult> results;  // in the order given
+  std::vector<SchemaResult> results;  // in the order given, a schema named twice once
   std::size_t up_to_date = 0;         // skipped without a lock or a migration
   std::size_t failed = 0;
   bool stopped = false;  // `stop` was set before every schema ran

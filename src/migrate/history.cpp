@@ -4,73 +4,131 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <tuple>
 
 namespace pgkit::migrate::detail {
 namespace {
 
-// The columns pgkit adds to a table it adopts (the seed's has version, name, checksum, applied_at).
-constexpr std::string_view added_columns[] = {
-    "applied_at timestamptz NOT NULL DEFAULT now()",
-    "applied_by text NOT NULL DEFAULT current_user",
-    "execution_ms bigint NOT NULL DEFAULT 0",
-    "down_sql text",
-    "transactional boolean NOT NULL DEFAULT true",
-    "state text NOT NULL DEFAULT 'applied'",
-    "failed_statement integer",
-    "error text",
+// The history table, once: what CREATE TABLE writes, what adoption adds or converts, what a read of a
+// table not yet adopted takes for a column it lacks. The first three are the seed's (`required`).
+struct Column {
+  std::string_view name;
+  std::string_view type;         // an adopted column of another type is converted to this one
+  std::string_view constraints;  // in CREATE TABLE, and when the column is added to an adopted table
+  std::string_view absent;       // read in its place before adoption
+  bool required = false;         // a table without it is not a migration history
 };
-constexpr int column_count = 11;
+constexpr Column columns[] = {
+    {"version", "bigint", "PRIMARY KEY", "", true},
+    {"name", "text", "NOT NULL", "", true},
+    {"checksum", "text", "NOT NULL", "", true},
+    {"applied_at", "timestamptz", "NOT NULL DEFAULT now()", "NULL::timestamptz"},
+    {"applied_by", "text", "NOT NULL DEFAULT current_user", "current_user"},
+    {"execution_ms", "bigint", "NOT NULL DEFAULT 0", "0::bigint"},
+    {"down_sql", "text", "", "NULL::text"},
+    {"transactional", "boolean", "NOT NULL DEFAULT true", "true"},
+    {"state", "text", "NOT NULL DEFAULT 'applied' CHECK (state IN ('applied', 'failed', 'running'))",
+     "'applied'::text"},
+    {"failed_statement", "integer", "", "NULL::integer"},
+    {"error", "text", "", "NULL::text"},
+    // A non-transactional section's progress: statements done and the checksum of their text.
+    {"statements_done", "integer", "", "NULL::integer"},
+    {"done_checksum", "text", "", "NULL::text"},
+};
+
+std::vector<std::string> column_field(std::string_view Column::*field) {
+  std::vector<std::string> out;
+  for (const auto& column : columns) out.emplace_back(column.*field);
+  return out;
+}
+
+bool contains(const std::vector<std::string>& names, std::string_view name) {
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
 
 }  // namespace
 
 History::History(const Options& options)
     : schema_(options.history_schema), name_(options.history_table), table_(options.history_schema, options.history_table) {}
 
+History::Shape History::shape(Connection& conn) const {
+  // The table's columns of the history's, and those of them whose type is not the history's.
+  const auto [schema_exists, table_exists, present, mistyped] =
+      conn.query_one<bool, bool, std::vector<std::string>, std::vector<std::string>>(
+          "WITH t AS (SELECT c.oid FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+          "           WHERE n.nspname = $1 AND c.relname = $2),"
+          " a AS (SELECT a.attname::text AS name, a.atttypid <> w.type::regtype AS mistyped FROM pg_attribute a"
+          "       JOIN unnest($3::text[], $4::text[]) AS w(name, type) ON w.name = a.attname"
+          "       WHERE a.attrelid = (SELECT oid FROM t) AND a.attnum > 0 AND NOT a.attisdropped)"
+          " SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1), EXISTS (SELECT FROM t),"
+          " (SELECT coalesce(array_agg(name), '{}') FROM a), (SELECT coalesce(array_agg(name) FILTER (WHERE mistyped),"
+          " '{}') FROM a)",
+          schema_, name_, column_field(&Column::name), column_field(&Column::type));
+  Shape out{schema_exists, table_exists, present, mistyped};
+  if (table_exists) {
+    for (const auto& column : columns) {
+      if (column.required && !contains(present, column.name)) {
+        throw ValidationError(fmt::format("{} exists but has no column {}: it is not a migration history (choose"
+                                          " another --table or --history-schema)",
+                                          qualified_name(), column.name));
+      }
+    }
+  }
+  return out;
+}
+
 std::vector<std::string> History::missing_ddl(Connection& conn) const {
-  const auto [schema_exists, table_exists, columns] = conn.query_one<bool, bool, std::int64_t>(
-      "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1),"
-      " EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-      "         WHERE n.nspname = $1 AND c.relname = $2),"
-      " (SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid"
-      "  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2"
-      "  AND a.attnum > 0 AND NOT a.attisdropped AND a.attname = ANY ('{version,name,checksum,applied_at,"
-      "applied_by,execution_ms,down_sql,transactional,state,failed_statement,error}'))",
-      schema_, name_);
+  const Shape shape = this->shape(conn);
   std::vector<std::string> ddl;
-  if (!schema_exists) ddl.push_back(sql::SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql::Identifier(schema_)).str());
-  if (!table_exists) {
-    ddl.push_back(sql::SQL("CREATE TABLE {} (version bigint PRIMARY KEY, name text NOT NULL, checksum text NOT NULL,"
-                           " applied_at timestamptz NOT NULL DEFAULT now(), applied_by text NOT NULL DEFAULT"
-                           " current_user, execution_ms bigint NOT NULL DEFAULT 0, down_sql text, transactional"
-                           " boolean NOT NULL DEFAULT true, state text NOT NULL DEFAULT 'applied' CHECK (state IN"
-                           " ('applied', 'failed')), failed_statement integer, error text)")
-                      .format(table_)
-                      .str());
-  } else if (columns < column_count) {
-    for (auto column : added_columns) {
-      ddl.push_back(sql::SQL("ALTER TABLE {} ADD COLUMN IF NOT EXISTS ").format(table_).str() + std::string(column));
+  if (!shape.schema_exists) ddl.push_back(sql::SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql::Identifier(schema_)).str());
+  if (!shape.table_exists) {
+    std::vector<std::string> definitions;
+    for (const auto& c : columns) {
+      definitions.push_back(fmt::format("{} {} {}", sql::Identifier(c.name).str(), c.type, c.constraints));
+    }
+    ddl.push_back(sql::SQL("CREATE TABLE {} (").format(table_).str() + fmt::format("{})", fmt::join(definitions, ", ")));
+    return ddl;
+  }
+  // Adoption (the seed's schema_migrations): its varchar version sorts as text and its varchar(32)
+  // checksum cannot hold a SHA-256, so mistyped columns are converted and missing ones added.
+  for (const auto& c : columns) {
+    const sql::Identifier column(c.name);
+    if (!contains(shape.present, c.name)) {
+      ddl.push_back(sql::SQL("ALTER TABLE {} ADD COLUMN {} ").format(table_, column).str() +
+                    fmt::format("{} {}", c.type, c.constraints));
+    } else if (contains(shape.mistyped, c.name)) {
+      ddl.push_back(sql::SQL("ALTER TABLE {} ALTER COLUMN {} TYPE ").format(table_, column).str() +
+                    fmt::format("{} USING {}::{}", c.type, column.str(), c.type));
     }
   }
   return ddl;
 }
 
 std::vector<HistoryRow> History::read(Connection& conn) const {
-  const bool exists = conn.query_value<bool>(
-      "SELECT EXISTS (SELECT FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-      " WHERE n.nspname = $1 AND c.relname = $2)",
-      schema_, name_);
+  const Shape shape = this->shape(conn);
   std::vector<HistoryRow> rows;
-  if (!exists) return rows;
+  if (!shape.table_exists) return rows;
+  // A table not adopted yet (a status or dry run before the first write) is read with defaults for
+  // the columns it lacks and with its own types cast to the history's.
+  std::vector<std::string> select;
+  for (const auto& c : columns) {
+    select.push_back(contains(shape.present, c.name) ? fmt::format("{}::{}", sql::Identifier(c.name).str(), c.type)
+                                                     : std::string(c.absent));
+  }
   const auto result = conn.query<std::int64_t, std::string, std::string, std::string, std::optional<std::string>, bool,
-                                 std::string, std::optional<int>, std::optional<std::string>>(
-      sql::SQL("SELECT version::bigint, name::text, checksum::text, applied_at::text, down_sql, transactional,"
-               " state, failed_statement, error FROM {} ORDER BY version")
-          .format(table_));
-  for (const auto& [version, name, checksum, applied_at, down_sql, transactional, state, failed_statement, error] :
-       result) {
-    rows.push_back(HistoryRow{version, name, checksum, applied_at, down_sql, transactional, state == "failed",
-                              failed_statement, error.value_or("")});
+                                 std::string, std::optional<int>, std::optional<std::string>, std::optional<int>,
+                                 std::optional<std::string>>(
+      sql::SQL("SELECT version, name, checksum, coalesce(applied_at::text, ''), down_sql, transactional, state,"
+               " failed_statement, error, statements_done, done_checksum FROM (SELECT ")
+          .str() +
+      fmt::format("{}", fmt::join(select, ", ")) +
+      sql::SQL(" FROM {}) AS h (").format(table_).str() + fmt::format("{}) ORDER BY version", fmt::join(column_field(&Column::name), ", ")));
+  for (const auto& [version, name, checksum, applied_at, down_sql, transactional, state, failed_statement, error,
+                    statements_done, done_checksum] : result) {
+    rows.push_back(HistoryRow{version, name, checksum, applied_at, down_sql, transactional, state != "applied",
+                              state == "running", failed_statement, error.value_or(""), statements_done.value_or(0),
+                              done_checksum.value_or("")});
   }
   return rows;
 }
@@ -82,7 +140,7 @@ std::string History::record_applied(const Migration& m, std::int64_t execution_m
                   " {}, 'applied', NULL, NULL) ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum ="
                   " EXCLUDED.checksum, applied_at = now(), applied_by = current_user, execution_ms ="
                   " EXCLUDED.execution_ms, down_sql = EXCLUDED.down_sql, transactional = EXCLUDED.transactional,"
-                  " state = 'applied', failed_statement = NULL, error = NULL")
+                  " state = 'applied', failed_statement = NULL, error = NULL, statements_done = NULL, done_checksum = NULL")
       .format(table_, sql::Literal(m.version), sql::Literal(m.name), sql::Literal(m.checksum()),
               sql::Literal(execution_ms), sql::Literal(m.down_sql), sql::Literal(transactional))
       .str();
@@ -95,6 +153,17 @@ std::string History::record_failed(const Migration& m, int statement, std::strin
                   " EXCLUDED.failed_statement, error = EXCLUDED.error")
       .format(table_, sql::Literal(m.version), sql::Literal(m.name), sql::Literal(m.checksum()),
               sql::Literal(m.down_sql), sql::Literal(statement), sql::Literal(std::string(error)))
+      .str();
+}
+
+std::string History::record_progress(const Migration& m, int statements_done, std::string_view done_checksum) const {
+  return sql::SQL("INSERT INTO {} (version, name, checksum, down_sql, transactional, state, statements_done,"
+                  " done_checksum) VALUES ({}, {}, {}, {}, false, 'running', {}, {}) ON CONFLICT (version) DO UPDATE"
+                  " SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, down_sql = EXCLUDED.down_sql, state ="
+                  " 'running', statements_done = EXCLUDED.statements_done, done_checksum = EXCLUDED.done_checksum,"
+                  " failed_statement = NULL, error = NULL")
+      .format(table_, sql::Literal(m.version), sql::Literal(m.name), sql::Literal(m.checksum()),
+              sql::Literal(m.down_sql), sql::Literal(statements_done), sql::Literal(std::string(done_checksum)))
       .str();
 }
 

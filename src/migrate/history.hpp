@@ -18,9 +18,12 @@ struct HistoryRow {
   std::string applied_at;
   std::optional<std::string> down_sql;
   bool transactional = true;
-  bool failed = false;
+  bool failed = false;   // failed or running: blocks until resolved
+  bool running = false;  // a non-transactional section interrupted (the migrator died) between statements
   std::optional<int> failed_statement;
   std::string error;
+  int statements_done = 0;   // of a failed or running non-transactional section
+  std::string done_checksum;  // migrate::checksum of those statements' text (prefix_checksum)
 };
 
 class History {
@@ -29,7 +32,8 @@ class History {
 
   [[nodiscard]] const sql::Identifier& table() const noexcept { return table_; }
   [[nodiscard]] const std::string& qualified_name() const noexcept { return table_.str(); }
-  // The statements that create (or adopt, adding missing columns to) the table; none when it is complete.
+  // The statements that create the table, or adopt one (the seed's schema_migrations: missing columns
+  // added, mistyped ones converted); none when it is complete. Run sends them in one transaction.
   std::vector<std::string> missing_ddl(Connection& conn) const;
   // Rows by version; empty when the table does not exist.
   std::vector<HistoryRow> read(Connection& conn) const;
@@ -37,10 +41,19 @@ class History {
   // The history writes, as SQL text with the values as literals (what a dry run prints is what runs).
   [[nodiscard]] std::string record_applied(const Migration& m, std::int64_t execution_ms) const;
   [[nodiscard]] std::string record_failed(const Migration& m, int statement, std::string_view error) const;
+  // A non-transactional up section's progress, written after each statement: state 'running'.
+  [[nodiscard]] std::string record_progress(const Migration& m, int statements_done, std::string_view done_checksum) const;
   [[nodiscard]] std::string remove(std::int64_t version) const;
   [[nodiscard]] std::string update_checksum(const Migration& m) const;
 
  private:
+  struct Shape {
+    bool schema_exists = false;
+    bool table_exists = false;
+    std::vector<std::string> present;   // the history's columns the table has
+    std::vector<std::string> mistyped;  // of those, the ones of another type
+  };
+  Shape shape(Connection& conn) const;
   std::string schema_;
   std::string name_;
   sql::Identifier table_;

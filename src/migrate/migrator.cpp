@@ -25,9 +25,33 @@ void check_options(const Options& options) {
 }
 
 std::string blocked_by_failure(const detail::HistoryRow& row) {
+  if (row.running) {
+    return fmt::format("migration {} ({}) was interrupted after statement {} of its non-transactional up section and"
+                       " blocks down and redo; run up to resume it, or repair to clear it",
+                       row.version, row.name, row.statements_done);
+  }
   return fmt::format("migration {} ({}) failed at statement {} and blocks further runs: {}; fix its file (a changed"
-                     " file runs again) or run repair to clear it",
+                     " file resumes after the statements that ran) or run repair to clear it",
                      row.version, row.name, row.failed_statement.value_or(0), row.error);
+}
+
+// Where a failed or interrupted non-transactional migration resumes: after the statements that ran,
+// if the file still starts with exactly them; else nothing is safe to guess and the user repairs.
+std::optional<int> resume_point(const detail::HistoryRow& row, const Migration& m, std::vector<std::string>& problems) {
+  if (!row.running && m.checksum() == row.checksum) {
+    problems.push_back(blocked_by_failure(row));
+    return std::nullopt;
+  }
+  if (row.statements_done == 0) return 0;
+  if (!m.up_function && !m.up_transactional &&
+      detail::prefix_checksum(m.up_sql, row.statements_done) == row.done_checksum) {
+    return row.statements_done;
+  }
+  problems.push_back(fmt::format(
+      "migration {} ({}) ran statements 1 to {} outside a transaction before it {}, and {} no longer starts with"
+      " them: make the database match the file by hand, then run repair (the next up runs it from statement 1)",
+      row.version, row.name, row.statements_done, row.running ? "was interrupted" : "failed", m.source()));
+  return std::nullopt;
 }
 
 std::string changed_message(const detail::HistoryRow& row, const Migration& m) {
@@ -35,30 +59,40 @@ std::string changed_message(const detail::HistoryRow& row, const Migration& m) {
                      row.version, row.name, row.checksum, m.source(), m.checksum());
 }
 
+struct Pending {
+  const Migration* migration = nullptr;
+  int skip = 0;  // statements that already ran (a resumed non-transactional section)
+};
+
 // The migrations `up` runs, in order; refuses a changed or failed history and out-of-order versions.
-std::vector<const Migration*> pending_for_up(const std::vector<detail::HistoryRow>& rows, const MigrationSet& set,
+std::vector<Pending> pending_for_up(const std::vector<detail::HistoryRow>& rows, const MigrationSet& set,
                                              const Options& options, std::optional<std::int64_t> to) {
   std::map<std::int64_t, const detail::HistoryRow*> by_version;
+  std::map<std::int64_t, int> resume;
   std::int64_t highest = 0;
   std::vector<std::string> problems;
   for (const auto& row : rows) {
     by_version[row.version] = &row;
     const Migration* m = set.find(row.version);
     if (row.failed) {
-      if (m == nullptr || m->checksum() == row.checksum) problems.push_back(blocked_by_failure(row));
+      if (m == nullptr) {
+        problems.push_back(blocked_by_failure(row));
+      } else if (const auto skip = resume_point(row, *m, problems)) {
+        resume[row.version] = *skip;
+      }
       continue;
     }
     highest = std::max(highest, row.version);
     if (m != nullptr && m->checksum() != row.checksum) problems.push_back(changed_message(row, *m));
   }
-  std::vector<const Migration*> pending;
+  std::vector<Pending> pending;
   std::vector<std::int64_t> out_of_order;
   for (const auto& m : set.migrations()) {
     if (to && m.version > *to) break;
     const auto it = by_version.find(m.version);
     if (it != by_version.end() && !it->second->failed) continue;
     if (m.version < highest) out_of_order.push_back(m.version);
-    pending.push_back(&m);
+    pending.push_back(Pending{&m, resume.count(m.version) != 0 ? resume[m.version] : 0});
   }
   if (!out_of_order.empty() && !options.allow_out_of_order) {
     problems.push_back(fmt::format("pending migrations {} are below the highest applied version {}; allow out of"
@@ -69,11 +103,19 @@ std::vector<const Migration*> pending_for_up(const std::vector<detail::HistoryRo
   return pending;
 }
 
+// The applied rows, newest first, for down and redo. A failed migration left the schema half changed:
+// rolling back around it could undo what it depends on, so it blocks them as it blocks up.
 std::vector<const detail::HistoryRow*> applied_newest_first(const std::vector<detail::HistoryRow>& rows) {
   std::vector<const detail::HistoryRow*> applied;
+  std::vector<std::string> problems;
   for (const auto& row : rows) {
-    if (!row.failed) applied.push_back(&row);
+    if (row.failed) {
+      problems.push_back(blocked_by_failure(row));
+    } else {
+      applied.push_back(&row);
+    }
   }
+  if (!problems.empty()) throw ValidationError(fmt::format("{}", fmt::join(problems, "; ")));
   std::reverse(applied.begin(), applied.end());
   return applied;
 }
@@ -130,7 +172,7 @@ RunReport Migrator::up(std::optional<std::int64_t> to) {
   detail::Run run(conn_, set_, options_, true);
   const auto pending = pending_for_up(run.rows(), set_, options_, to);
   run.begin_all();
-  for (const Migration* m : pending) run.apply(*m);
+  for (const auto& p : pending) run.apply(*p.migration, p.skip);
   run.commit_all();
   return run.take_report();
 }

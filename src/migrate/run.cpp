@@ -31,7 +31,21 @@ std::string_view without_terminator(std::string_view text) {
   return text;
 }
 
+std::string prefix_checksum(const std::vector<Statement>& statements, int count) {
+  if (count < 0 || static_cast<std::size_t>(count) > statements.size()) return "";
+  std::string text;
+  for (int i = 0; i < count; ++i) {
+    if (i > 0) text += ";\n";
+    text += without_terminator(statements[static_cast<std::size_t>(i)].text);
+  }
+  return checksum(text);
+}
+
 }  // namespace
+
+std::string prefix_checksum(std::string_view section_text, int count) {
+  return prefix_checksum(split_statements(section_text), count);
+}
 
 Run::Run(Connection& conn, const MigrationSet& set, const Options& options, bool write)
     : conn_(conn), set_(set), options_(options), dry_run_(options.dry_run || !write), history_(options) {
@@ -45,12 +59,40 @@ Run::Run(Connection& conn, const MigrationSet& set, const Options& options, bool
       conn_.exec("SELECT set_config('client_connection_check_interval', '1s', false)");
     }
   }
+  check_schemas();
   if (!options_.target_schema.empty()) {
     if (!dry_run_) saved_search_path_ = conn_.query_value<std::string>("SELECT current_setting('search_path')");
     send(sql::SQL("SET search_path TO {}").format(sql::Identifier(options_.target_schema)).str());
   }
-  for (const auto& ddl : history_.missing_ddl(conn_)) send(ddl);
+  // Inside the lock and in one transaction: a second migrator never sees a half-adopted table.
+  const auto ddl = history_.missing_ddl(conn_);
+  if (!ddl.empty()) {
+    send("BEGIN");
+    for (const auto& statement : ddl) send(statement);
+    send("COMMIT");
+  }
   rows_ = history_.read(conn_);
+}
+
+void Run::check_schemas() {
+  std::vector<std::string> names{options_.history_schema};
+  if (!options_.target_schema.empty() && options_.target_schema != options_.history_schema) {
+    names.push_back(options_.target_schema);
+  }
+  const auto missing = conn_.query_value<std::vector<std::string>>(
+      "SELECT coalesce(array_agg(s ORDER BY s), '{}') FROM unnest($1::text[]) AS s"
+      " WHERE NOT EXISTS (SELECT FROM pg_namespace WHERE nspname = s)",
+      names);
+  if (missing.empty()) return;
+  if (!options_.create_schemas) {
+    throw ValidationError(fmt::format("schema \"{}\" does not exist; create it, or allow the migrator to"
+                                      " (--create-schemas, Options::create_schemas)",
+                                      fmt::join(missing, "\", \"")));
+  }
+  // The history's schema comes with the history table (History::missing_ddl); the target's here.
+  if (!options_.target_schema.empty() && options_.target_schema != options_.history_schema) {
+    send(sql::SQL("CREATE SCHEMA IF NOT EXISTS {}").format(sql::Identifier(options_.target_schema)).str());
+  }
 }
 
 Run::~Run() {
@@ -98,8 +140,9 @@ void Run::reset_timeouts() {
   if (options_.statement_timeout.count() > 0) send("RESET statement_timeout");
 }
 
-void Run::apply(const Migration& m) {
-  Section section{&m, m.version, m.name, m.source(), m.up_first_line, m.up_sql, m.up_function, m.up_transactional, true};
+void Run::apply(const Migration& m, int skip) {
+  Section section{&m,         m.version,     m.name,           m.source(), m.up_first_line, m.up_sql,
+                  m.up_function, m.up_transactional, true, skip};
   run_section(section, [&](std::int64_t ms) { send(history_.record_applied(m, ms)); });
 }
 
@@ -194,15 +237,24 @@ void Run::run_statements(const Section& section, bool record_failure) {
     return;
   }
   const auto statements = split_statements(section.text);
-  for (std::size_t i = 0; i < statements.size(); ++i) {
+  // Progress after each statement, so that a migrator killed between two statements leaves a row
+  // saying how far it got, and the next up resumes there (docs/migrate.md, "Non-transactional").
+  const auto progress = [&](int done) {
+    if (record_failure && section.migration != nullptr) {
+      send(history_.record_progress(*section.migration, done, prefix_checksum(statements, done)));
+    }
+  };
+  if (section.skip > 0) comment(fmt::format("statements 1 to {} ran before: resuming at {}", section.skip, section.skip + 1));
+  progress(section.skip);
+  for (auto i = static_cast<std::size_t>(section.skip); i < statements.size(); ++i) {
     const auto& statement = statements[i];
     const std::string text(without_terminator(statement.text));
-    if (dry_run_) {
-      report_.sql += text + ";\n";
-      continue;
-    }
     try {
-      conn_.execute_script(text);
+      if (dry_run_) {
+        report_.sql += text + ";\n";
+      } else {
+        conn_.execute_script(text);
+      }
     } catch (const DatabaseError& e) {
       std::string message = e.what();
       if (e.sqlstate() == sqlstate::active_sql_transaction) {
@@ -211,6 +263,7 @@ void Run::run_statements(const Section& section, bool record_failure) {
       const int line = section.first_line + statement.line - 1 + lines_before(text, e.diagnostics().position);
       fail(static_cast<int>(i) + 1, line, e.sqlstate(), std::move(message));
     }
+    progress(static_cast<int>(i) + 1);
   }
 }
 

@@ -11,6 +11,10 @@
 
 namespace pgkit::migrate::detail {
 
+// The checksum of the first `count` statements of a section (each without its terminator, joined by
+// ";\n"): what a resumed non-transactional section must still start with. Empty if it has fewer.
+std::string prefix_checksum(std::string_view section_text, int count);
+
 class Run {
  public:
   // Takes the lock (not in a dry run), sets search_path, creates or adopts the history table.
@@ -26,7 +30,8 @@ class Run {
 
   // Sends bookkeeping SQL (or writes it to the dry run's text).
   void send(const std::string& sql);
-  void apply(const Migration& m);             // up, with its history row
+  // up, with its history row; `skip`: the statements of a non-transactional section that already ran
+  void apply(const Migration& m, int skip = 0);
   void revert(const HistoryRow& row);         // down, removing its history row
   [[nodiscard]] bool can_revert(const HistoryRow& row) const;
   void begin_all() { if (options_.all_in_one_transaction) send("BEGIN"); }
@@ -44,9 +49,11 @@ class Run {
     std::function<void(Connection&)> function;
     bool transactional = true;
     bool up = true;
+    int skip = 0;
   };
   void run_section(const Section& section, const std::function<void(std::int64_t)>& record_success);
   void run_statements(const Section& section, bool record_failure);
+  void check_schemas();  // missing ones: an error, or created (Options::create_schemas)
   void set_timeouts(bool local);
   void reset_timeouts();
   void comment(const std::string& text);

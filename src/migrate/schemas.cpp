@@ -9,6 +9,7 @@
 #include <map>
 #include <exception>
 #include <mutex>
+#include <set>
 #include <system_error>
 #include <thread>
 
@@ -74,11 +75,17 @@ std::vector<std::string> schemas_needing_work(Connection& connection, const Migr
   return out;
 }
 
-SchemasReport migrate_schemas(Pool& pool, const MigrationSet& set, const std::vector<std::string>& schemas,
+SchemasReport migrate_schemas(Pool& pool, const MigrationSet& set, const std::vector<std::string>& given,
                               const Options& options, std::size_t workers,
                               const std::function<void(const SchemaResult&, const SchemasProgress&)>& progress,
                               const std::atomic<bool>* stop) {
   if (workers == 0) throw InterfaceError("migrate_schemas: workers must be at least 1");
+  // A schema named twice is migrated once (two workers on it would only wait on each other's lock).
+  std::vector<std::string> schemas;
+  std::set<std::string> seen;
+  for (const auto& schema : given) {
+    if (seen.insert(schema).second) schemas.push_back(schema);
+  }
   // Empty, too long, not UTF-8: refused up front.
   for (const auto& schema : schemas) [[maybe_unused]] const sql::Identifier checked(schema);
   SchemasReport report;

@@ -66,11 +66,15 @@ void check_file_name(const std::filesystem::path& file, std::int64_t& version, s
   const std::string stem = file.stem().string();
   const auto underscore = stem.find('_');
   const std::string_view digits = std::string_view(stem).substr(0, underscore);
-  const bool digits_ok = !digits.empty() && digits.size() <= max_version_digits &&
+  const bool digits_ok = !digits.empty() &&
                          std::all_of(digits.begin(), digits.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (file.extension() != ".sql" || underscore == std::string::npos || !digits_ok ||
       !valid_file_name_part(std::string_view(stem).substr(underscore + 1))) {
     throw SourceError(fmt::format("{}: malformed migration file name; {}", file.string(), convention_hint()));
+  }
+  if (digits.size() > max_version_digits) {
+    throw SourceError(fmt::format("{}: the version has {} digits, more than {} (it must fit a bigint)", file.string(),
+                                  digits.size(), max_version_digits));
   }
   std::from_chars(digits.data(), digits.data() + digits.size(), version);
   if (version <= 0) throw SourceError(fmt::format("{}: the version must be greater than 0", file.string()));
@@ -164,6 +168,10 @@ Migration parse_migration(const std::filesystem::path& file, std::string_view te
     throw SourceError(fmt::format("{}: no up section (a `-- migrate:up` line); {}", file.string(),
                                   convention_hint()));
   }
+  if (!has_statements(up)) {
+    throw SourceError(fmt::format("{}:{}: the up section has no SQL (only comments or blank lines)", file.string(),
+                                  up_line));
+  }
   migration.up_sql = std::move(up);
   migration.up_first_line = up_line + 1;
   migration.up_transactional = section_is_transactional(migration.up_sql);
@@ -201,8 +209,8 @@ MigrationSet& MigrationSet::add(Migration migration) {
   if (migration.version <= 0) throw SourceError(who + ": the version must be greater than 0");
   if (migration.name.empty()) throw SourceError(who + ": the name is empty");
   if (migration.up_function && !migration.up_sql.empty()) throw SourceError(who + ": both up SQL and an up function");
-  if (!migration.up_function && migration.file.empty() && !has_statements(migration.up_sql)) {
-    throw SourceError(who + ": no up SQL");
+  if (!migration.up_function && !has_statements(migration.up_sql)) {
+    throw SourceError(who + ": the up section has no SQL");
   }
   if (migration.down_function && migration.down_sql) throw SourceError(who + ": both down SQL and a down function");
   if (migration.file.empty()) {
@@ -246,17 +254,28 @@ const Migration* MigrationSet::find(std::int64_t version) const {
   return at != migrations_.end() && at->version == version ? &*at : nullptr;
 }
 
+bool valid_migration_name(std::string_view name) { return valid_file_name_part(name); }
+
 std::filesystem::path create_migration_file(const std::filesystem::path& directory, std::string_view name,
                                             bool timestamp) {
   if (!valid_file_name_part(name)) {
     throw SourceError(fmt::format("migration name \"{}\" must be made of [a-z0-9_]", name));
   }
   std::filesystem::create_directories(directory);
-  const auto set = MigrationSet::from_directory(directory);
-  const std::int64_t highest = set.empty() ? 0 : set.migrations().back().version;
+  // From the file names only: a file made by `new` and not filled yet (an empty up section) is not
+  // a migration yet, but its version is taken.
+  std::int64_t highest = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".sql") continue;
+    std::int64_t version = 0;
+    std::string ignored;
+    check_file_name(entry.path(), version, ignored);
+    highest = std::max(highest, version);
+  }
+  const bool empty = highest == 0;
   constexpr std::int64_t timestamp_floor = 10'000'000'000'000;  // 14 digits: YYYYMMDDHHMMSS
   std::string version;
-  if (highest >= timestamp_floor || (set.empty() && timestamp)) {
+  if (highest >= timestamp_floor || (empty && timestamp)) {
     const std::time_t now = std::time(nullptr);
     std::tm utc{};
     gmtime_r(&now, &utc);

@@ -34,7 +34,8 @@ class CliMigrateLint : public DatabaseTest {
   void TearDown() override { std::filesystem::remove_all(dir_); }
   void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
   pgkit::testing::CliResult migrate(std::vector<std::string> args) {
-    std::vector<std::string> all{"migrate", "--dir", dir_.string(), "--history-schema", schema_, "--schema", schema_};
+    std::vector<std::string> all{"migrate",  "--dir",    dir_.string(), "--history-schema",
+                                 schema_,    "--schema", schema_,       "--create-schemas"};
     all.insert(all.end(), args.begin(), args.end());
     return run_cli(all, CliOptions{.env = {{"DATABASE_URL", database_url()}}});
   }

@@ -37,7 +37,8 @@ class CliMigrate : public DatabaseTest {
   void write(const std::string& name, const std::string& text) { std::ofstream(dir_ / name) << text; }
   // `pgkit migrate --dir D --history-schema S --schema S <args>` with DATABASE_URL set.
   pgkit::testing::CliResult migrate(std::vector<std::string> args) {
-    std::vector<std::string> all{"migrate", "--dir", dir_.string(), "--history-schema", schema_, "--schema", schema_};
+    std::vector<std::string> all{"migrate",  "--dir",    dir_.string(), "--history-schema",
+                                 schema_,    "--schema", schema_,       "--create-schemas"};
     all.insert(all.end(), args.begin(), args.end());
     return run_cli(all, options());
   }
@@ -54,6 +55,51 @@ TEST_F(CliMigrate, EverySubcommandHasHelp) {
   }
   EXPECT_EQ(run_cli({"migrate"}).exit_code, 2);
   EXPECT_EQ(run_cli({"migrate", "up", "--bogus"}).exit_code, 2);
+}
+
+TEST_F(CliMigrate, InputErrorsExitTwoBeforeConnecting) {
+  write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
+  const std::string long_name(64, 'x');
+  const std::vector<std::vector<std::string>> cases{
+      {"up", "--to", "-1"},
+      {"up", "--to", "99999999999999999999"},
+      {"up", "--to", "1x"},
+      {"down", "--steps", "0"},
+      {"down", "--to", "-3"},
+      {"baseline", "0"},
+      {"new", "Bad Name"},
+      {"--table", long_name, "status"},
+      {"--table", "", "status"},
+      {"--schema", long_name, "status"},
+      {"up", "--schemas", "s1,,s2"},
+      {"up", "--schemas", "s1," + long_name},
+      {"--lock-wait", "soon", "status"},
+  };
+  for (const auto& args : cases) {
+    const auto r = migrate(args);
+    EXPECT_EQ(r.exit_code, 2) << args[0] << " " << args[1] << " " << args[2] << ": " << r;
+  }
+  // The system schemas are never a pattern's match: nothing matched.
+  EXPECT_EQ(migrate({"up", "--schemas-like", "pg_%"}).exit_code, 2);
+  EXPECT_EQ(migrate({"up", "--schemas-like", "information%"}).exit_code, 2);
+  // --history-schema comes first in migrate(): run it directly.
+  const auto r = run_cli({"migrate", "--dir", dir_.string(), "--history-schema", "", "status"}, options());
+  EXPECT_EQ(r.exit_code, 2) << r;
+  EXPECT_FALSE(std::filesystem::exists(dir_ / "0002_bad name.sql"));
+}
+
+TEST_F(CliMigrate, AMissingSchemaIsAnErrorUnlessCreateSchemas) {
+  write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
+  const auto url = options();
+  auto r = run_cli({"migrate", "--dir", dir_.string(), "--schema", schema_, "up"}, url);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("schema \"" + schema_ + "\" does not exist"), std::string::npos) << r;
+  r = run_cli({"migrate", "--dir", dir_.string(), "up", "--schemas", schema_ + "_typo"}, url);
+  EXPECT_EQ(r.exit_code, 1) << r;
+  EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r;
+  auto conn = connect();
+  EXPECT_FALSE(conn.query_value<bool>("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", schema_ + "_typo"));
+  EXPECT_EQ(migrate({"up"}).exit_code, 0);  // with --create-schemas
 }
 
 TEST_F(CliMigrate, TheWholeCycle) {
@@ -106,6 +152,15 @@ TEST_F(CliMigrate, AFailingMigrationNamesItsFileAndLine) {
   EXPECT_NE(r.err.find((dir_ / "0001_a.sql").string() + ":5: migration 1 (a) up, statement 2:"), std::string::npos)
       << r;
   EXPECT_NE(r.err.find("nowhere"), std::string::npos) << r;
+  // --json: the failure is a JSON line on stdout as well.
+  const auto json = migrate({"--json", "up"});
+  EXPECT_EQ(json.exit_code, 1) << json;
+  EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '\n'), 1) << json;
+  const std::vector<std::string> parts{"\"ok\":false", "\"line\":5", "\"version\":1", "\"statement\":2",
+                                       "\"sqlstate\":\"42P01\"", "\"file\":\"" + (dir_ / "0001_a.sql").string() + "\""};
+  for (const auto& part : parts) {
+    EXPECT_NE(json.out.find(part), std::string::npos) << part << ": " << json;
+  }
   const auto bad = std::filesystem::path(dir_) / "0002_b.up.sql";
   write("0002_b.up.sql", "SELECT 1;\n");
   const auto rejected = migrate({"status"});
@@ -116,7 +171,8 @@ TEST_F(CliMigrate, AFailingMigrationNamesItsFileAndLine) {
 TEST_F(CliMigrate, ManySchemasReportOneJsonLineEach) {
   write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
   const std::string list = schema_ + "_1," + schema_ + "_2," + schema_ + "_3";
-  auto r = run_cli({"migrate", "--dir", dir_.string(), "--json", "up", "--schemas", list, "--workers", "2"}, options());
+  auto r = run_cli({"migrate", "--dir", dir_.string(), "--json", "--create-schemas", "up", "--schemas", list, "--workers", "2"},
+                   options());
   ASSERT_EQ(r.exit_code, 0) << r;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 3) << r;
   EXPECT_NE(r.out.find("\"applied\":1"), std::string::npos) << r;
@@ -131,7 +187,8 @@ TEST_F(CliMigrate, ManySchemasReportOneJsonLineEach) {
 
 TEST_F(CliMigrate, AMigratorProcessKilledHoldingTheLockLetsTheNextProceed) {
   write("0001_slow.sql", "-- migrate:up\nCREATE TABLE slow (id int);\nSELECT pg_sleep(60);\n");
-  CliProcess first({"migrate", "--dir", dir_.string(), "--history-schema", schema_, "--schema", schema_, "up"},
+  CliProcess first({"migrate", "--dir", dir_.string(), "--history-schema", schema_, "--schema", schema_,
+                    "--create-schemas", "up"},
                    options());
   auto conn = connect();
   // Wait until the first holds the lock (its pg_sleep is running).

@@ -10,6 +10,7 @@
 
 #include <cctype>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <tuple>
@@ -223,9 +224,9 @@ TEST_F(Migrations, NonTransactionalSectionRunsCreateIndexConcurrentlyAndAddValue
 
 TEST_F(Migrations, NonTransactionalFailureIsRecordedAndBlocksUntilFixedOrRepaired) {
   TempFolder folder;
-  folder.write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
+  folder.write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n-- migrate:down\nDROP TABLE a;\n");
   const auto file = folder.write("0002_index.sql",
-                                 "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_id"
+                                 "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id"
                                  " ON a (id);\nCREATE INDEX CONCURRENTLY a_nope ON a (nope);\n");
   folder.write("0003_c.sql", "-- migrate:up\nCREATE TABLE c (id int);\n");
   auto set = migrate::MigrationSet::from_directory(folder.path());
@@ -253,12 +254,74 @@ TEST_F(Migrations, NonTransactionalFailureIsRecordedAndBlocksUntilFixedOrRepaire
   }
   EXPECT_THROW(m.validate(), migrate::ValidationError);
   EXPECT_THROW(m.repair(false), pgkit::InterfaceError);
-  // Fixed: a changed file runs again (statement 1 is idempotent), then the rest.
-  folder.write("0002_index.sql",
-               "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS a_id ON a (id);\n");
+  // down and redo are blocked too: rolling back 1 under the half-built 2 would drop what 2 built on.
+  for (const auto& run : {std::function<void()>([&] { m.down_steps(1); }), std::function<void()>([&] { m.down_to(0); }),
+                          std::function<void()>([&] { m.redo(); })}) {
+    try {
+      run();
+      FAIL() << "a failed migration did not block down or redo";
+    } catch (const migrate::ValidationError& e) {
+      EXPECT_NE(std::string(e.what()).find("migration 2 (index) failed at statement 2"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_TRUE(exists("a"));
+  // Fixed: the changed file still starts with statement 1, so it resumes at statement 2 (statement 1,
+  // not idempotent, would fail if it ran again), then the rest.
+  folder.write("0002_index.sql", "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n"
+                                 "CREATE INDEX CONCURRENTLY a_id2 ON a (id);\n");
   set = migrate::MigrationSet::from_directory(folder.path());
   EXPECT_EQ(migrator(set).up().steps.size(), 2U);
+  EXPECT_TRUE(exists("a_id2"));
   EXPECT_TRUE(exists("c"));
+  migrator(set).validate();
+}
+
+TEST_F(Migrations, AFailedNonTransactionalMigrationWhoseDoneStatementsChangedIsRefused) {
+  TempFolder folder;
+  folder.write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\n");
+  folder.write("0002_index.sql", "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n"
+                                 "SELECT 1/0;\n");
+  EXPECT_THROW(migrator(migrate::MigrationSet::from_directory(folder.path())).up(), migrate::MigrationFailed);
+  // Statement 1 (which ran) is not what the file says any more: resuming would be a guess.
+  folder.write("0002_index.sql", "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id, id);\n"
+                                 "SELECT 1;\n");
+  const auto set = migrate::MigrationSet::from_directory(folder.path());
+  try {
+    migrator(set).up();
+    FAIL() << "a changed done statement was not refused";
+  } catch (const migrate::ValidationError& e) {
+    EXPECT_NE(std::string(e.what()).find("ran statements 1 to 1 outside a transaction before it failed"),
+              std::string::npos) << e.what();
+  }
+  // Repaired by hand: the next up runs the file from statement 1.
+  conn().exec(sql::SQL("DROP INDEX {}").format(sql::Identifier(schema_, "a_id")));
+  migrator(set).repair(true);
+  EXPECT_EQ(migrator(set).up().steps.size(), 1U);
+  EXPECT_TRUE(exists("a_id"));
+}
+
+TEST_F(Migrations, AMigratorKilledBetweenNonTransactionalStatementsIsResumedWhereItStopped) {
+  TempFolder folder;
+  folder.write("0001_a.sql", "-- migrate:up\nCREATE TABLE a (id int);\nCREATE TABLE armed ();\n");
+  // Statement 2 ends the migrator's own session while the table `armed` exists: a kill between statements.
+  folder.write("0002_index.sql", "-- migrate:up\n-- pgkit:no-transaction\nCREATE INDEX CONCURRENTLY a_id ON a (id);\n"
+                                 "SELECT pg_terminate_backend(pg_backend_pid()) WHERE to_regclass('armed') IS NOT NULL;\n"
+                                 "CREATE INDEX CONCURRENTLY a_id2 ON a (id);\n");
+  const auto set = migrate::MigrationSet::from_directory(folder.path());
+  {
+    auto doomed = connect();
+    EXPECT_ANY_THROW(migrate::Migrator(doomed, set, options_).up());
+  }
+  const auto [state, done] = conn().query_one<std::string, int>(
+      sql::SQL("SELECT state, statements_done FROM {} WHERE version = 2").format(sql::Identifier(schema_, options_.history_table)));
+  EXPECT_EQ(state, "running");
+  EXPECT_EQ(done, 1);
+  EXPECT_THROW(migrator(set).down_steps(1), migrate::ValidationError);  // interrupted blocks down
+  conn().exec(sql::SQL("DROP TABLE {}").format(sql::Identifier(schema_, "armed")));
+  // The same file: statement 1 (its index exists) is not run again; 2 and 3 are.
+  EXPECT_EQ(migrator(set).up().steps.size(), 1U);
+  EXPECT_TRUE(exists("a_id2"));
+  EXPECT_EQ(history(), (std::vector<std::int64_t>{1, 2}));
   migrator(set).validate();
 }
 
@@ -302,8 +365,12 @@ TEST_F(Migrations, DryRunPrintsTheSqlAndChangesNothing) {
   EXPECT_LT(at("CREATE TABLE users (id bigint PRIMARY KEY, name text NOT NULL);"),
             at("INSERT INTO " + history_table + " (version"));
   EXPECT_LT(at("CREATE VIEW user_names AS SELECT name FROM users;"), at("SET lock_timeout = '10000ms';"));
-  EXPECT_LT(at("SET lock_timeout = '10000ms';\nSET statement_timeout = '1800000ms';\nCREATE INDEX CONCURRENTLY"),
-            at("RESET lock_timeout;"));
+  // A non-transactional section records its progress before and after each statement.
+  const std::string progress = "INSERT INTO " + history_table +
+                               " (version, name, checksum, down_sql, transactional, state, statements_done";
+  EXPECT_LT(at("SET lock_timeout = '10000ms';\nSET statement_timeout = '1800000ms';\n" + progress),
+            at("CREATE INDEX CONCURRENTLY users_name"));
+  EXPECT_LT(at("CREATE INDEX CONCURRENTLY users_name ON users (name);\n" + progress), at("RESET lock_timeout;"));
   EXPECT_EQ(text.substr(text.size() - 25), "RESET statement_timeout;\n");
 
   // A dry-run down after a real up: the down statements and the history deletes, nothing changed.
@@ -469,6 +536,7 @@ TEST_F(Migrations, HostileSchemaAndTableNames) {
   const std::string hostile_schema = "we\"ird'; DROP TABLE x; --";
   conn().exec(sql::SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql::Identifier(hostile_schema)));
   options_.history_schema = hostile_schema;
+  options_.create_schemas = true;
   options_.history_table = "hist\"ory 'x' ; --";
   options_.target_schema = hostile_schema;
   migrate::MigrationSet set;
@@ -489,28 +557,40 @@ TEST_F(Migrations, HostileSchemaAndTableNames) {
 }
 
 TEST_F(Migrations, AdoptsTheSeedsSchemaMigrationsTable) {
-  // The seed's table: version, name, checksum, applied_at (its checksum was never checked).
-  conn().exec(sql::SQL("CREATE TABLE {} (version integer PRIMARY KEY, name varchar(255) NOT NULL, checksum"
-                       " varchar(64), applied_at timestamp DEFAULT CURRENT_TIMESTAMP)")
-                  .format(sql::Identifier(schema_, "schema_migrations")));
+  // The seed's DDL, exactly (its versions are strings, its checksum an MD5 it never checked).
+  const sql::Identifier seed(schema_, "schema_migrations");
+  conn().exec(sql::SQL("CREATE TABLE {} (version VARCHAR(20) PRIMARY KEY, name VARCHAR(200) NOT NULL, checksum"
+                       " VARCHAR(32) NOT NULL, applied_at TIMESTAMP DEFAULT CURRENT_TIMESTAMP)")
+                  .format(seed));
+  conn().exec(sql::SQL("INSERT INTO {} (version, name, checksum) VALUES ('001', 'create_products', md5('a')),"
+                       " ('002', 'add_price', md5('b'))")
+                  .format(seed));
+  conn().exec(sql::SQL("CREATE TABLE {} (id serial PRIMARY KEY, price numeric)").format(sql::Identifier(schema_, "products")));
   migrate::MigrationSet set;
   set.add(1, "create_products", "CREATE TABLE products (id serial PRIMARY KEY)");
-  set.add(2, "add_price", "ALTER TABLE products ADD COLUMN price numeric(10, 2)", std::string("ALTER TABLE products DROP COLUMN price"));
-  conn().exec(sql::SQL("CREATE TABLE {} (id serial PRIMARY KEY)").format(sql::Identifier(schema_, "products")));
-  conn().exec(sql::SQL("INSERT INTO {} (version, name, checksum) VALUES (1, 'create_products', $1)")
-                  .format(sql::Identifier(schema_, "schema_migrations")),
-              set.find(1)->checksum());
+  set.add(2, "add_price", "ALTER TABLE products ADD COLUMN price numeric(10, 2)");
+  set.add(10, "add_name", "ALTER TABLE products ADD COLUMN name text", std::string("ALTER TABLE products DROP COLUMN name"));
   options_.history_table = "schema_migrations";
   auto m = migrator(set);
+  // Read before adoption (status writes nothing): the seed's MD5s differ from pgkit's checksums.
+  const auto before = m.status();
+  ASSERT_EQ(before.size(), 3U);
+  EXPECT_EQ(before[0].state, migrate::State::changed);
+  EXPECT_EQ(before[1].state, migrate::State::changed);
+  EXPECT_EQ(before[2].state, migrate::State::pending);
+  EXPECT_THROW(m.up(), migrate::ValidationError);  // adopts the table, then refuses the changed rows
+  EXPECT_EQ(m.repair(true).checksums_updated, (std::vector<std::int64_t>{1, 2}));
   EXPECT_EQ(m.up().steps.size(), 1U);
-  EXPECT_EQ(history(), (std::vector<std::int64_t>{1, 2}));
-  EXPECT_EQ(conn().query_value<std::int64_t>(
-                "SELECT count(*) FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0",
-                sql::Identifier(schema_, "schema_migrations").str()),
-            11);
+  EXPECT_EQ(history(), (std::vector<std::int64_t>{1, 2, 10}));
+  EXPECT_EQ(conn().query_value<std::string>(
+                "SELECT string_agg(attname || ' ' || format_type(atttypid, atttypmod), ', ' ORDER BY attnum)"
+                " FROM pg_attribute WHERE attrelid = to_regclass($1) AND attnum > 0 AND attname IN"
+                " ('version', 'checksum')",
+                seed.str()),
+            "version bigint, checksum text");
   m.validate();
-  m.down_steps(1);
-  EXPECT_EQ(history(), (std::vector<std::int64_t>{1}));
+  m.down_steps(1);  // 10, not 2 (varchar '10' < '2')
+  EXPECT_EQ(history(), (std::vector<std::int64_t>{1, 2}));
 }
 
 }  // namespace

@@ -37,6 +37,12 @@ class ManySchemas : public DatabaseTest {
     }
     return names;
   }
+  // The tenants' schemas do not exist yet: the migrator creates them.
+  static migrate::Options creating() {
+    migrate::Options options;
+    options.create_schemas = true;
+    return options;
+  }
   static pgkit::PoolOptions pool_options() {
     pgkit::PoolOptions options;
     options.connect.conninfo = database_url();
@@ -52,7 +58,7 @@ TEST_F(ManySchemas, EachSchemaGetsItsOwnHistoryAndTheNoOpRunSkipsThemAll) {
   const auto set = tenant_set();
   std::vector<std::size_t> progress;
   const auto report = migrate::migrate_schemas(
-      pool, set, schemas, {}, 3,
+      pool, set, schemas, creating(), 3,
       [&](const migrate::SchemaResult&, const migrate::SchemasProgress& p) { progress.push_back(p.done); });
   ASSERT_EQ(report.results.size(), 6U);
   EXPECT_EQ(report.failed, 0U);
@@ -69,7 +75,7 @@ TEST_F(ManySchemas, EachSchemaGetsItsOwnHistoryAndTheNoOpRunSkipsThemAll) {
     EXPECT_TRUE(conn.query_value<bool>("SELECT to_regclass($1) IS NOT NULL", sql::Identifier(schema, "data_id").str()));
   }
   EXPECT_TRUE(migrate::schemas_needing_work(conn, set, schemas, {}).empty());
-  const auto again = migrate::migrate_schemas(pool, set, schemas, {}, 3);
+  const auto again = migrate::migrate_schemas(pool, set, schemas, creating(), 3);
   EXPECT_EQ(again.up_to_date, 6U);
   for (const auto& result : again.results) EXPECT_TRUE(result.skipped) << result.schema;
   // A schema whose history differs (one migration rolled back) is the only one found needing work.
@@ -89,7 +95,7 @@ TEST_F(ManySchemas, AStoppedRunIsResumedWithOnlyWhatIsLeft) {
   const auto set = tenant_set();
   std::atomic<bool> stop{false};
   const auto first = migrate::migrate_schemas(
-      pool, set, schemas, {}, 1,
+      pool, set, schemas, creating(), 1,
       [&](const migrate::SchemaResult&, const migrate::SchemasProgress& p) {
         if (p.done == 2) stop = true;
       },
@@ -98,12 +104,37 @@ TEST_F(ManySchemas, AStoppedRunIsResumedWithOnlyWhatIsLeft) {
   int ran = 0;
   for (const auto& result : first.results) ran += result.skipped ? 0 : 1;
   EXPECT_EQ(ran, 2);
-  const auto second = migrate::migrate_schemas(pool, set, schemas, {}, 2);
+  const auto second = migrate::migrate_schemas(pool, set, schemas, creating(), 2);
   EXPECT_FALSE(second.stopped);
   EXPECT_EQ(second.up_to_date, 2U);
   int applied = 0;
   for (const auto& result : second.results) applied += result.applied;
   EXPECT_EQ(applied, 9);  // three schemas x three migrations
+}
+
+TEST_F(ManySchemas, ASchemaNamedTwiceIsMigratedOnce) {
+  const auto schemas = make_schemas("twice_", 2);
+  pgkit::Pool pool(pool_options());
+  const auto report =
+      migrate::migrate_schemas(pool, tenant_set(), {schemas[0], schemas[1], schemas[0]}, creating(), 3);
+  ASSERT_EQ(report.results.size(), 2U);
+  EXPECT_EQ(report.results[0].schema, schemas[0]);
+  EXPECT_EQ(report.results[1].schema, schemas[1]);
+  for (const auto& result : report.results) {
+    EXPECT_TRUE(result.ok) << result.error;
+    EXPECT_EQ(result.applied, 3);
+    EXPECT_FALSE(result.skipped);
+  }
+}
+
+TEST_F(ManySchemas, AMissingSchemaIsAnErrorUnlessCreateSchemas) {
+  const auto schemas = make_schemas("typo_", 1);
+  pgkit::Pool pool(pool_options());
+  const auto report = migrate::migrate_schemas(pool, tenant_set(), schemas, {}, 1);
+  EXPECT_EQ(report.failed, 1U);
+  EXPECT_NE(report.results[0].error.find("schema \"typo_0\" does not exist"), std::string::npos) << report.results[0].error;
+  auto conn = connect();
+  EXPECT_FALSE(conn.query_value<bool>("SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1)", schemas[0]));
 }
 
 TEST_F(ManySchemas, AFailingSchemaDoesNotStopTheOthers) {
@@ -112,14 +143,14 @@ TEST_F(ManySchemas, AFailingSchemaDoesNotStopTheOthers) {
   conn.exec(sql::SQL("CREATE SCHEMA {}").format(sql::Identifier(schemas[1])));
   conn.exec(sql::SQL("CREATE TABLE {} (x int)").format(sql::Identifier(schemas[1], "users")));
   pgkit::Pool pool(pool_options());
-  const auto report = migrate::migrate_schemas(pool, tenant_set(), schemas, {}, 2);
+  const auto report = migrate::migrate_schemas(pool, tenant_set(), schemas, creating(), 2);
   EXPECT_EQ(report.failed, 1U);
   EXPECT_FALSE(report.results[1].ok);
   EXPECT_NE(report.results[1].error.find("already exists"), std::string::npos) << report.results[1].error;
   EXPECT_TRUE(report.results[0].ok);
   EXPECT_TRUE(report.results[2].ok);
   EXPECT_THROW(migrate::migrate_schemas(pool, tenant_set(), {""}, {}, 2), pgkit::InterfaceError);
-  EXPECT_THROW(migrate::migrate_schemas(pool, tenant_set(), schemas, {}, 0), pgkit::InterfaceError);
+  EXPECT_THROW(migrate::migrate_schemas(pool, tenant_set(), schemas, creating(), 0), pgkit::InterfaceError);
 }
 
 }  // namespace

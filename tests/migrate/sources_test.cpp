@@ -68,8 +68,12 @@ TEST(Sources, MalformedFilesAreErrorsNamingTheFile) {
   expect_source_error("0001-create-users.sql", ok, "malformed migration file name");
   expect_source_error("0001_Create_Users.sql", ok, "malformed migration file name");
   expect_source_error("0000_zero.sql", ok, "greater than 0");
+  expect_source_error("1234567890123456789_long.sql", ok, "the version has 19 digits, more than 18");
   expect_source_error("0001_x.sql", "CREATE TABLE a ();\n", "SQL before the `-- migrate:up` line");
   expect_source_error("0001_x.sql", "-- just a comment\n", "no up section");
+  expect_source_error("0001_x.sql", "-- migrate:up\n", "the up section has no SQL");
+  expect_source_error("0001_x.sql", "-- migrate:up\n-- pgkit:no-transaction\n\n-- migrate:down\nSELECT 1;\n",
+                      "the up section has no SQL");
   expect_source_error("0001_x.sql", "-- migrate:down\nSELECT 1;\n-- migrate:up\n", "before `-- migrate:up`");
   expect_source_error("0001_x.sql", "-- migrate:up\nSELECT 1;\n-- migrate:up\n", "a second");
 }
@@ -113,6 +117,10 @@ TEST(Sources, NewFileTakesTheNextVersion) {
   EXPECT_EQ(first.filename(), "0001_create_users.sql");
   const auto second = migrate::create_migration_file(folder.path(), "add_email");
   EXPECT_EQ(second.filename(), "0002_add_email.sql");
+  // Not filled yet: not a migration (an empty up section is an error), but `new` still counts it.
+  EXPECT_THROW(migrate::MigrationSet::from_directory(folder.path()), migrate::SourceError);
+  folder.write("0001_create_users.sql", "-- migrate:up\nSELECT 1;\n");
+  folder.write("0002_add_email.sql", "-- migrate:up\nSELECT 2;\n");
   const auto set = migrate::MigrationSet::from_directory(folder.path());
   EXPECT_EQ(set.migrations().size(), 2U);
   EXPECT_THROW(migrate::create_migration_file(folder.path(), "Bad Name"), migrate::SourceError);

@@ -5,6 +5,7 @@
 #include <pgkit/migrate.hpp>
 #include <pgkit/migrate/lint.hpp>
 #include <pgkit/pool.hpp>
+#include <pgkit/sql.hpp>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -16,6 +17,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -25,15 +27,24 @@
 namespace pgkit::cli {
 namespace {
 
+// A duration as parse_duration reads it, in the largest unit that is exact.
+std::string duration_text(std::chrono::milliseconds value) {
+  const auto ms = value.count();
+  if (ms != 0 && ms % 60'000 == 0) return fmt::format("{}min", ms / 60'000);
+  if (ms % 1000 == 0) return fmt::format("{}s", ms / 1000);
+  return fmt::format("{}ms", ms);
+}
+
+// The library's defaults (migrate::Options) are the flags' defaults: one fact in one place.
 struct MigrateFlags {
   std::string dir = "migrations";
   std::string database;
-  std::string history_schema = "public";
-  std::string table = "pgkit_schema_migrations";
+  std::string history_schema = migrate::Options{}.history_schema;
+  std::string table = migrate::Options{}.history_table;
   std::string target_schema;
-  std::string lock_wait = "60s";
-  std::string lock_timeout = "10s";
-  std::string statement_timeout = "30min";
+  std::string lock_wait = duration_text(migrate::Options{}.lock_wait);
+  std::string lock_timeout = duration_text(migrate::Options{}.lock_timeout);
+  std::string statement_timeout = duration_text(migrate::Options{}.statement_timeout);
   bool no_wait = false;
   bool json = false;
   bool dry_run = false;
@@ -42,11 +53,12 @@ struct MigrateFlags {
   bool yes = false;
   bool timestamp = false;
   bool no_lint = false;
+  bool create_schemas = false;
   std::optional<std::int64_t> to;
   std::optional<int> steps;
   std::int64_t version = 0;
   std::string name;
-  std::vector<std::string> schemas;
+  std::string schemas;  // comma-separated, split by schema_list (CLI11 would drop an empty name silently)
   std::string schemas_like;
   std::size_t workers = 4;
 };
@@ -68,6 +80,52 @@ std::chrono::milliseconds parse_duration(const std::string& flag, const std::str
   throw UsageError(fmt::format("{}: \"{}\" has an unknown unit (ms, s, min)", flag, text));
 }
 
+std::vector<std::string> schema_list(const MigrateFlags& flags) {
+  std::vector<std::string> out;
+  if (flags.schemas.empty()) return out;
+  std::size_t from = 0;
+  for (;;) {
+    const auto comma = flags.schemas.find(',', from);
+    out.push_back(flags.schemas.substr(from, comma == std::string::npos ? std::string::npos : comma - from));
+    if (comma == std::string::npos) return out;
+    from = comma + 1;
+  }
+}
+
+// What the user typed wrong is a usage error (exit 2), found before connecting: names go through
+// sql::Identifier (empty, longer than 63 bytes, not UTF-8), durations through parse_duration.
+void check_flags(const MigrateFlags& flags) {
+  const auto name = [](std::string_view flag, const std::string& value) {
+    try {
+      sql::Identifier{value};
+    } catch (const InterfaceError& e) {
+      throw UsageError(fmt::format("{} \"{}\": {}", flag, value, e.what()));
+    }
+  };
+  name("--history-schema", flags.history_schema);
+  name("--table", flags.table);
+  if (!flags.target_schema.empty()) name("--schema", flags.target_schema);
+  for (const auto& schema : schema_list(flags)) name("--schemas", schema);
+  parse_duration("--lock-wait", flags.lock_wait);
+  parse_duration("--lock-timeout", flags.lock_timeout);
+  parse_duration("--statement-timeout", flags.statement_timeout);
+}
+
+// A version on the command line: digits that fit a bigint, at least `min`.
+CLI::Validator version_check(std::int64_t min) {
+  return CLI::Validator(
+      [min](std::string& text) -> std::string {
+        std::int64_t value = 0;
+        const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (text.empty() || text[0] == '-' || error != std::errc() || end != text.data() + text.size()) {
+          return fmt::format("\"{}\" is not a version (digits, at most {})", text,
+                             std::numeric_limits<std::int64_t>::max());
+        }
+        return value < min ? fmt::format("the version must be at least {} (got {})", min, value) : std::string();
+      },
+      "VERSION");
+}
+
 migrate::Options options_from(const MigrateFlags& flags) {
   migrate::Options options;
   options.history_schema = flags.history_schema;
@@ -80,6 +138,7 @@ migrate::Options options_from(const MigrateFlags& flags) {
   options.dry_run = flags.dry_run;
   options.allow_out_of_order = flags.allow_out_of_order;
   options.all_in_one_transaction = flags.all_in_one;
+  options.create_schemas = flags.create_schemas;
   return options;
 }
 
@@ -177,11 +236,11 @@ int status(const MigrateFlags& flags) {
 }
 
 std::vector<std::string> resolve_schemas(Connection& conn, const MigrateFlags& flags) {
-  std::vector<std::string> schemas = flags.schemas;
+  std::vector<std::string> schemas = schema_list(flags);
   if (!flags.schemas_like.empty()) {
     for (auto& name : conn.query_value<std::vector<std::string>>(
              "SELECT coalesce(array_agg(nspname::text ORDER BY nspname), '{}') FROM pg_namespace"
-             " WHERE nspname LIKE $1",
+             " WHERE nspname LIKE $1 AND nspname NOT LIKE 'pg\\_%' AND nspname <> 'information_schema'",
              flags.schemas_like)) {
       schemas.push_back(std::move(name));
     }
@@ -248,8 +307,9 @@ int up_many(const MigrateFlags& flags, const std::string& url, const migrate::Mi
       if (r.skipped) fmt::print("{}\n", nlohmann::json{{"schema", r.schema}, {"ok", true}, {"applied", 0}, {"up_to_date", true}}.dump());
     }
   } else {
-    fmt::print("{} schemas: {} up to date, {} migrated, {} failed\n", schemas.size(), report.up_to_date,
-               schemas.size() - report.up_to_date - report.failed, report.failed);
+    const std::size_t total = report.results.size();  // a schema named twice counts once
+    fmt::print("{} schemas: {} up to date, {} migrated, {} failed\n", total, report.up_to_date,
+               total - report.up_to_date - report.failed, report.failed);
   }
   return report.failed == 0 ? exit_ok : exit_failure;
 }
@@ -335,6 +395,9 @@ int repair(const MigrateFlags& flags) {
 }
 
 int create(const MigrateFlags& flags) {
+  if (!migrate::valid_migration_name(flags.name)) {
+    throw UsageError(fmt::format("migrate new: the name \"{}\" must be made of [a-z0-9_]", flags.name));
+  }
   const auto path = migrate::create_migration_file(flags.dir, flags.name, flags.timestamp);
   flags.json ? fmt::print("{}\n", nlohmann::json{{"file", path.string()}}.dump()) : fmt::print("{}\n", path.string());
   return exit_ok;
@@ -357,6 +420,22 @@ int lint(const MigrateFlags& flags) {
   return count == 0 ? exit_ok : exit_failure;
 }
 
+// With --json a failure is a JSON line on stdout too, so a script reading stdout sees it.
+void print_json_error(const Error& e) {
+  nlohmann::json out{{"ok", false}, {"error", e.what()}};
+  if (const auto* failed = dynamic_cast<const migrate::MigrationFailed*>(&e)) {
+    const auto& where = failed->where();
+    out["file"] = where.file;
+    out["line"] = where.line;
+    out["version"] = where.version;
+    out["name"] = where.name;
+    out["statement"] = where.statement;
+    out["sqlstate"] = where.sqlstate;
+  }
+  fmt::print("{}\n", out.dump());
+  std::fflush(stdout);
+}
+
 // Every subcommand reads the shared flags (given before or after it).
 CLI::App* subcommand(CLI::App* migrate, Action& action, const std::shared_ptr<MigrateFlags>& flags, const char* name,
                      const char* help, int (*run)(const MigrateFlags&)) {
@@ -365,7 +444,11 @@ CLI::App* subcommand(CLI::App* migrate, Action& action, const std::shared_ptr<Mi
   cmd->callback([&action, flags, run] {
     action = [flags, run] {
       try {
+        check_flags(*flags);
         return run(*flags);
+      } catch (const Error& e) {
+        if (flags->json) print_json_error(e);
+        throw;  // main prints it on stderr and exits 1
       } catch (const UsageError& e) {
         std::cerr << "pgkit: " << e.what() << '\n';
         return exit_usage;
@@ -392,20 +475,23 @@ void add_migrate_command(CLI::App& app, Action& action) {
   m->add_option("--statement-timeout", flags->statement_timeout, "statement_timeout per migration (0: off)")
       ->capture_default_str();
   m->add_flag("--json", flags->json, "Report as JSON");
+  m->add_flag("--create-schemas", flags->create_schemas,
+              "Create the history and target schemas when missing (else a missing one is an error)");
 
   subcommand(m, action, flags, "status", "Applied, pending, missing, changed and failed migrations", status);
   auto* up_cmd = subcommand(m, action, flags, "up", "Apply pending migrations", up);
-  up_cmd->add_option("--to", flags->to, "Up to and including this version");
+  up_cmd->add_option("--to", flags->to, "Up to and including this version")->check(version_check(0));
   up_cmd->add_flag("--dry-run", flags->dry_run, "Print the SQL that would run; change nothing");
   up_cmd->add_flag("--allow-out-of-order", flags->allow_out_of_order, "Apply pending versions below the highest applied");
   up_cmd->add_flag("--all-in-one", flags->all_in_one, "The whole run in one transaction");
   up_cmd->add_flag("--no-lint", flags->no_lint, "Do not warn about lint findings of pending migrations");
-  up_cmd->add_option("--schemas", flags->schemas, "Migrate each of these schemas (comma-separated)")->delimiter(',');
+  up_cmd->add_option("--schemas", flags->schemas, "Migrate each of these schemas (comma-separated)");
   up_cmd->add_option("--schemas-like", flags->schemas_like, "Migrate every schema whose name matches this LIKE pattern");
   up_cmd->add_option("--workers", flags->workers, "Schemas migrated at once")->capture_default_str();
   auto* down_cmd = subcommand(m, action, flags, "down", "Roll back applied migrations (--to V or --steps N)", down);
-  down_cmd->add_option("--to", flags->to, "Roll back every version above this one (0: all)");
-  down_cmd->add_option("--steps", flags->steps, "Roll back the newest N");
+  down_cmd->add_option("--to", flags->to, "Roll back every version above this one (0: all)")->check(version_check(0));
+  down_cmd->add_option("--steps", flags->steps, "Roll back the newest N")
+      ->check(CLI::Range(1, std::numeric_limits<int>::max()));
   down_cmd->add_flag("--dry-run", flags->dry_run, "Print the SQL that would run; change nothing");
   down_cmd->add_flag("--all-in-one", flags->all_in_one, "The whole run in one transaction");
   subcommand(m, action, flags, "redo", "Roll back the newest migration and apply it again", redo)
@@ -414,6 +500,7 @@ void add_migrate_command(CLI::App& app, Action& action) {
              validate);
   subcommand(m, action, flags, "baseline", "Mark the migrations up to V as applied without running them", baseline)
       ->add_option("version", flags->version, "The version the existing schema is at")
+      ->check(version_check(1))
       ->required();
   subcommand(m, action, flags, "repair", "Delete failed history rows and accept changed checksums", repair)
       ->add_flag("--yes", flags->yes, "Really rewrite the history");
