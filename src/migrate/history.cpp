@@ -5,10 +5,27 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <tuple>
+#include <utility>
 
 namespace pgkit::migrate::detail {
 namespace {
+
+// `text` has a slot for the table, then one per value.
+template <std::size_t... I, class... Values>
+HistoryWrite history_write(std::string_view text, const sql::Identifier& table, std::index_sequence<I...>,
+                           const Values&... values) {
+  const sql::SQL statement(text);
+  return HistoryWrite{statement.format(table, sql::Placeholder(static_cast<int>(I) + 1)...).str(), Params(values...),
+                      statement.format(table, sql::Literal(values)...).str()};
+}
+
+template <class... Values>
+HistoryWrite history_write(std::string_view text, const sql::Identifier& table, const Values&... values) {
+  return history_write(text, table, std::index_sequence_for<Values...>{}, values...);
+}
 
 // The history table, once: what CREATE TABLE writes, what adoption adds or converts, what a read of a
 // table not yet adopted takes for a column it lacks. The first three are the seed's (`required`).
@@ -133,48 +150,37 @@ std::vector<HistoryRow> History::read(Connection& conn) const {
   return rows;
 }
 
-std::string History::record_applied(const Migration& m, std::int64_t execution_ms) const {
+HistoryWrite History::record_applied(const Migration& m, std::int64_t execution_ms) const {
   const bool transactional = m.up_transactional;
-  return sql::SQL("INSERT INTO {} (version, name, checksum, applied_at, applied_by, execution_ms, down_sql,"
+  return history_write("INSERT INTO {} (version, name, checksum, applied_at, applied_by, execution_ms, down_sql,"
                   " transactional, state, failed_statement, error) VALUES ({}, {}, {}, now(), current_user, {}, {},"
                   " {}, 'applied', NULL, NULL) ON CONFLICT (version) DO UPDATE SET name = EXCLUDED.name, checksum ="
                   " EXCLUDED.checksum, applied_at = now(), applied_by = current_user, execution_ms ="
                   " EXCLUDED.execution_ms, down_sql = EXCLUDED.down_sql, transactional = EXCLUDED.transactional,"
-                  " state = 'applied', failed_statement = NULL, error = NULL, statements_done = NULL, done_checksum = NULL")
-      .format(table_, sql::Literal(m.version), sql::Literal(m.name), sql::Literal(m.checksum()),
-              sql::Literal(execution_ms), sql::Literal(m.down_sql), sql::Literal(transactional))
-      .str();
+                  " state = 'applied', failed_statement = NULL, error = NULL, statements_done = NULL, done_checksum = NULL", table_, m.version, m.name, m.checksum(), execution_ms, m.down_sql, transactional);
 }
 
-std::string History::record_failed(const Migration& m, int statement, std::string_view error) const {
-  return sql::SQL("INSERT INTO {} (version, name, checksum, down_sql, transactional, state, failed_statement, error)"
+HistoryWrite History::record_failed(const Migration& m, int statement, std::string_view error) const {
+  return history_write("INSERT INTO {} (version, name, checksum, down_sql, transactional, state, failed_statement, error)"
                   " VALUES ({}, {}, {}, {}, false, 'failed', {}, {}) ON CONFLICT (version) DO UPDATE SET"
                   " checksum = EXCLUDED.checksum, applied_at = now(), state = 'failed', failed_statement ="
-                  " EXCLUDED.failed_statement, error = EXCLUDED.error")
-      .format(table_, sql::Literal(m.version), sql::Literal(m.name), sql::Literal(m.checksum()),
-              sql::Literal(m.down_sql), sql::Literal(statement), sql::Literal(std::string(error)))
-      .str();
+                  " EXCLUDED.failed_statement, error = EXCLUDED.error", table_, m.version, m.name, m.checksum(), m.down_sql, statement, std::string(error));
 }
 
-std::string History::record_progress(const Migration& m, int statements_done, std::string_view done_checksum) const {
-  return sql::SQL("INSERT INTO {} (version, name, checksum, down_sql, transactional, state, statements_done,"
+HistoryWrite History::record_progress(const Migration& m, int statements_done, std::string_view done_checksum) const {
+  return history_write("INSERT INTO {} (version, name, checksum, down_sql, transactional, state, statements_done,"
                   " done_checksum) VALUES ({}, {}, {}, {}, false, 'running', {}, {}) ON CONFLICT (version) DO UPDATE"
                   " SET name = EXCLUDED.name, checksum = EXCLUDED.checksum, down_sql = EXCLUDED.down_sql, state ="
                   " 'running', statements_done = EXCLUDED.statements_done, done_checksum = EXCLUDED.done_checksum,"
-                  " failed_statement = NULL, error = NULL")
-      .format(table_, sql::Literal(m.version), sql::Literal(m.name), sql::Literal(m.checksum()),
-              sql::Literal(m.down_sql), sql::Literal(statements_done), sql::Literal(std::string(done_checksum)))
-      .str();
+                  " failed_statement = NULL, error = NULL", table_, m.version, m.name, m.checksum(), m.down_sql, statements_done, std::string(done_checksum));
 }
 
-std::string History::remove(std::int64_t version) const {
-  return sql::SQL("DELETE FROM {} WHERE version = {}").format(table_, sql::Literal(version)).str();
+HistoryWrite History::remove(std::int64_t version) const {
+  return history_write("DELETE FROM {} WHERE version = {}", table_, version);
 }
 
-std::string History::update_checksum(const Migration& m) const {
-  return sql::SQL("UPDATE {} SET checksum = {}, name = {} WHERE version = {}")
-      .format(table_, sql::Literal(m.checksum()), sql::Literal(m.name), sql::Literal(m.version))
-      .str();
+HistoryWrite History::update_checksum(const Migration& m) const {
+  return history_write("UPDATE {} SET checksum = {}, name = {} WHERE version = {}", table_, m.checksum(), m.name, m.version);
 }
 
 MigrationLock::MigrationLock(Connection& conn, const History& history, const Options& options) : conn_(conn) {
@@ -187,8 +193,16 @@ MigrationLock::MigrationLock(Connection& conn, const History& history, const Opt
                           .deadline = options.lock_wait},
                   "migration lock wait");
   }
-  while (!conn.query_value<bool>("SELECT pg_try_advisory_lock($1)", key_)) {
-    if (!clock || !clock->wait_for_next()) fail(history, options);
+  const auto try_lock = [&] { return conn.query_value<bool>("SELECT pg_try_advisory_lock($1)", key_); };
+  const auto give_up_at = std::chrono::steady_clock::now() + options.lock_wait;
+  while (!try_lock()) {
+    if (clock && clock->wait_for_next()) continue;
+    // The backoff starts no attempt past the deadline; the wait promised is the whole lock_wait, so one
+    // last attempt at its end.
+    if (!wait || std::chrono::steady_clock::now() >= give_up_at) fail(history, options);
+    std::this_thread::sleep_until(give_up_at);
+    if (!try_lock()) fail(history, options);
+    break;
   }
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <pgkit/migrate.hpp>
+#include <pgkit/params.hpp>
 #include <pgkit/sql.hpp>
 
 #include <cstdint>
@@ -26,6 +27,14 @@ struct HistoryRow {
   std::string done_checksum;  // migrate::checksum of those statements' text (prefix_checksum)
 };
 
+// A write to the history table: run with its values as parameters, shown in a dry run with the same values
+// written as literals, so that the dry run prints the statement that runs.
+struct HistoryWrite {
+  std::string sql;    // with $1..$n
+  Params params;
+  std::string shown;  // the values as literals
+};
+
 class History {
  public:
   explicit History(const Options& options);
@@ -39,12 +48,12 @@ class History {
   std::vector<HistoryRow> read(Connection& conn) const;
 
   // The history writes, as SQL text with the values as literals (what a dry run prints is what runs).
-  [[nodiscard]] std::string record_applied(const Migration& m, std::int64_t execution_ms) const;
-  [[nodiscard]] std::string record_failed(const Migration& m, int statement, std::string_view error) const;
+  [[nodiscard]] HistoryWrite record_applied(const Migration& m, std::int64_t execution_ms) const;
+  [[nodiscard]] HistoryWrite record_failed(const Migration& m, int statement, std::string_view error) const;
   // A non-transactional up section's progress, written after each statement: state 'running'.
-  [[nodiscard]] std::string record_progress(const Migration& m, int statements_done, std::string_view done_checksum) const;
-  [[nodiscard]] std::string remove(std::int64_t version) const;
-  [[nodiscard]] std::string update_checksum(const Migration& m) const;
+  [[nodiscard]] HistoryWrite record_progress(const Migration& m, int statements_done, std::string_view done_checksum) const;
+  [[nodiscard]] HistoryWrite remove(std::int64_t version) const;
+  [[nodiscard]] HistoryWrite update_checksum(const Migration& m) const;
 
  private:
   struct Shape {

@@ -121,6 +121,15 @@ void Run::send(const std::string& sql) {
   }
 }
 
+void Run::send(const HistoryWrite& write) {
+  if (dry_run_) {
+    report_.sql += write.shown;
+    report_.sql += ";\n";
+  } else {
+    conn_.exec(write.sql, write.params);
+  }
+}
+
 void Run::comment(const std::string& text) {
   if (dry_run_) report_.sql += "-- " + text + "\n";
 }

@@ -30,6 +30,7 @@ class Run {
 
   // Sends bookkeeping SQL (or writes it to the dry run's text).
   void send(const std::string& sql);
+  void send(const HistoryWrite& write);  // values as parameters; a dry run shows them as literals
   // up, with its history row; `skip`: the statements of a non-transactional section that already ran
   void apply(const Migration& m, int skip = 0);
   void revert(const HistoryRow& row);         // down, removing its history row
