@@ -5,6 +5,12 @@
 #include <fmt/format.h>
 #include <openssl/evp.h>
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <algorithm>
 #include <charconv>
 #include <ctime>
@@ -285,10 +291,21 @@ std::filesystem::path create_migration_file(const std::filesystem::path& directo
     version = fmt::format("{:04d}", highest + 1);
   }
   auto path = directory / fmt::format("{}_{}.sql", version, name);
-  if (std::filesystem::exists(path)) throw SourceError(fmt::format("{}: already exists", path.string()));
-  std::ofstream out(path, std::ios::binary);
-  out << "-- migrate:up\n\n\n-- migrate:down\n\n";
-  if (!out) throw SourceError(fmt::format("{}: cannot be written", path.string()));
+  // O_EXCL | O_NOFOLLOW: a file or symlink someone else put there first is refused, never written through
+  // (the CLI may run as root in a folder another account can write to).
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    throw SourceError(fmt::format("{}: {}", path.string(),
+                                  errno == EEXIST ? "already exists" : std::string("cannot be created: ") + std::strerror(errno)));
+  }
+  constexpr std::string_view skeleton = "-- migrate:up\n\n\n-- migrate:down\n\n";
+  const auto written = ::write(fd, skeleton.data(), skeleton.size());
+  const bool closed = ::close(fd) == 0;
+  if (written != static_cast<ssize_t>(skeleton.size()) || !closed) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+    throw SourceError(fmt::format("{}: cannot be written", path.string()));
+  }
   return path;
 }
 
